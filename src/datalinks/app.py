@@ -1,0 +1,165 @@
+"""create_app(settings): routers, middleware and the one set of exception handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from datalinks import __version__
+from datalinks.bootstrap import bootstrap_workspaces
+from datalinks.core.auth import SecretCache
+from datalinks.core.errors import (
+    DatalinksError,
+    InternalError,
+    LockTimeout,
+    MethodNotAllowed,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from datalinks.core.guard import RequestGuard
+from datalinks.db.engine import Database
+from datalinks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# SQLSTATE classes: 08 connection trouble, 57P0x server shutting down, 57014 statement timeout,
+# 55P03 lock not available, 40001/40P01 serialization failure and deadlock.
+_UNAVAILABLE = ("08", "57P01", "57P02", "57P03", "53")
+
+
+def error_response(exc: DatalinksError) -> JSONResponse:
+    headers = {"Retry-After": "1"} if exc.status_code == 503 else None
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+
+def _issue_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _validation_issues(exc: RequestValidationError) -> list[dict[str, str]]:
+    issues = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        message = str(error.get("msg", "invalid"))
+        if error.get("type") == "missing" and loc == ("body",):
+            message = "a JSON body is required"
+        issues.append({"path": _issue_path(loc), "message": message})
+    return issues
+
+
+def _database_error(exc: DBAPIError) -> DatalinksError:
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    if exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE):
+        return ServiceUnavailable("The database is not reachable; retry shortly")
+    if sqlstate == "55P03":
+        return LockTimeout("A row lock could not be taken in time; retry")
+    if sqlstate in ("40001", "40P01"):
+        return LockTimeout("The change conflicted with a concurrent one; retry")
+    if sqlstate == "57014":
+        return ServiceUnavailable("The query took too long and was cancelled")
+    if sqlstate.startswith("22"):
+        return ValidationFailed.field("", "a value is out of range for the database")
+    return InternalError("Internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DatalinksError)
+    async def _datalinks(_: Request, exc: DatalinksError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(ValidationFailed(_validation_issues(exc)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return error_response(NotFound(f"No route {request.method} {request.url.path}"))
+        if exc.status_code == 405:
+            return error_response(
+                MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+            )
+        return error_response(DatalinksError(str(exc.detail)))
+
+    @app.exception_handler(DBAPIError)
+    async def _db(_: Request, exc: DBAPIError) -> JSONResponse:
+        mapped = _database_error(exc)
+        if isinstance(mapped, InternalError):
+            log.error("database error", exc_info=exc)
+        else:
+            log.warning(
+                "database error mapped to %s", mapped.status_code, extra={"error": str(exc.orig)}
+            )
+        return error_response(mapped)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return error_response(InternalError("Internal server error"))
+
+
+def include_routers(app: FastAPI) -> None:
+    from datalinks import health
+    from datalinks.connections.router import router as connections
+    from datalinks.customers.router import router as customers
+    from datalinks.integrations.router import router as integrations
+
+    for router in (health.router, customers, integrations, connections):
+        app.include_router(router)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        db = database or Database.open(settings)
+        app.state.database = db
+        async with db.sessionmaker.begin() as session:
+            await bootstrap_workspaces(session, settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await db.close()
+
+    app = FastAPI(
+        title="datalinks",
+        version=__version__,
+        description="Membrane's data-link API on your own PostgreSQL.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.secret_cache = SecretCache()
+    if database is not None:
+        app.state.database = database
+    install_error_handlers(app)
+    include_routers(app)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "membrane-api-version", "X-Request-Id"],
+        expose_headers=["X-Request-Id", "Retry-After"],
+        allow_credentials=False,
+    )
+    return app

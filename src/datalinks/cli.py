@@ -1,0 +1,194 @@
+"""`datalinks serve | migrate | workspace create|list | token` — the operator's commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datalinks.core.auth import mint_token
+from datalinks.db import migrate
+from datalinks.db.engine import Database
+from datalinks.settings import Settings
+
+T = TypeVar("T")
+
+
+def _describe_storage(settings: Settings, url: str) -> str:
+    if not settings.database_url:
+        return f"embedded PostgreSQL in {settings.embedded_pgdata}"
+    return f"PostgreSQL at {make_url(url).render_as_string(hide_password=True)}"
+
+
+def _open(settings: Settings) -> Database:
+    database = Database.open(settings)
+    migrate.upgrade(database.url, settings=settings)
+    return database
+
+
+def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    database = _open(settings)
+
+    async def go() -> T:
+        try:
+            async with database.sessionmaker.begin() as session:
+                return await work(session)
+        finally:
+            await database.close()
+
+    return asyncio.run(go())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from datalinks.app import create_app
+    from datalinks.bootstrap import bootstrap_workspaces
+    from datalinks.core.logging import configure_logging
+
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    settings = Settings(**overrides)
+    configure_logging(settings.log_level)
+    database = _open(settings)
+
+    async def bootstrap() -> Any:
+        try:
+            async with database.sessionmaker.begin() as session:
+                return await bootstrap_workspaces(session, settings)
+        finally:
+            await database.engine.dispose()
+
+    created = asyncio.run(bootstrap())
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"datalinks {url}  (data: {_describe_storage(settings, database.url)})", flush=True)
+    if created is not None:
+        print(
+            "\nCreated workspace 'default'. Its secret is shown only this once:\n"
+            f"  key:    {created.key}\n  secret: {created.secret}\n"
+            "Mint an admin token with:\n"
+            f"  datalinks token --workspace {created.key} --admin\n",
+            flush=True,
+        )
+    # The app reuses the URL resolved here; `database` keeps the embedded server alive.
+    app = create_app(settings.model_copy(update={"database_url": database.url}))
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = Settings()
+    database = Database.open(settings)
+    if args.revision.startswith("-") or args.downgrade:
+        migrate.downgrade(database.url, args.revision, settings=settings)
+    else:
+        migrate.upgrade(database.url, args.revision, settings=settings)
+    print(f"migrated {_describe_storage(settings, database.url)} to {args.revision}")
+    return 0
+
+
+def cmd_workspace_create(args: argparse.Namespace) -> int:
+    from datalinks.workspaces.repository import WorkspaceRepository
+
+    async def work(session: AsyncSession) -> tuple[str, str]:
+        repo = WorkspaceRepository(session)
+        if await repo.get_by_key(args.key) is not None:
+            raise SystemExit(f"workspace {args.key!r} already exists")
+        workspace = await repo.create(args.key, args.name)
+        return workspace.key, workspace.secret
+
+    key, secret = _run(Settings(), work)
+    print(f"Created workspace {key!r}. Its secret is shown only this once:\n  secret: {secret}")
+    print(f"Mint an admin token with:\n  datalinks token --workspace {key} --admin")
+    return 0
+
+
+def cmd_workspace_list(_: argparse.Namespace) -> int:
+    from datalinks.workspaces.repository import WorkspaceRepository
+
+    async def work(session: AsyncSession) -> list[tuple[str, str, str]]:
+        rows = await WorkspaceRepository(session).list()
+        return [(w.key, w.name, w.created_at.isoformat()) for w in rows]
+
+    for key, name, created in _run(Settings(), work):
+        print(f"{key}\t{name}\t{created}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from datalinks.workspaces.repository import WorkspaceRepository
+
+    if not args.admin and not args.customer:
+        raise SystemExit("name a --customer ID, or pass --admin for a workspace admin token")
+
+    async def work(session: AsyncSession) -> str:
+        workspace = await WorkspaceRepository(session).get_by_key(args.workspace)
+        if workspace is None:
+            raise SystemExit(f"no workspace {args.workspace!r} (see `datalinks workspace list`)")
+        return workspace.secret
+
+    secret = _run(Settings(), work)
+    print(
+        mint_token(
+            args.workspace,
+            secret,
+            customer_id=args.customer,
+            name=args.name,
+            admin=args.admin,
+            ttl_seconds=args.ttl,
+        )
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="datalinks", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate the database and serve the API")
+    serve.add_argument("--host", help="address to listen on (default DATALINKS_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default DATALINKS_PORT or 8000)")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = commands.add_parser("migrate", help="upgrade the database schema (to head by default)")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.add_argument("--downgrade", action="store_true", help="downgrade to REVISION instead")
+    mig.set_defaults(func=cmd_migrate)
+
+    ws = commands.add_parser("workspace", help="manage workspaces")
+    ws_commands = ws.add_subparsers(dest="workspace_command", required=True)
+    ws_create = ws_commands.add_parser("create", help="create a workspace and print its secret")
+    ws_create.add_argument("--key", required=True)
+    ws_create.add_argument("--name")
+    ws_create.set_defaults(func=cmd_workspace_create)
+    ws_list = ws_commands.add_parser("list", help="list workspaces")
+    ws_list.set_defaults(func=cmd_workspace_list)
+
+    token = commands.add_parser("token", help="print a signed JWT for curl")
+    token.add_argument("--workspace", required=True, help="workspace key (the token's iss)")
+    token.add_argument("--customer", help="customer internal id (the token's id)")
+    token.add_argument("--name", help="customer display name")
+    token.add_argument("--admin", action="store_true", help="workspace admin token")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, case, or_, select
+
+from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
+from datalinks.core.repository import ElementRepository
+from datalinks.models import Connection, Customer, Integration, new_id
+
+
+class ConnectionRepository(ElementRepository[Connection]):
+    model = Connection
+    noun = "Connection"
+
+    def scoped(self) -> Select[Connection]:
+        stmt = super().scoped()
+        if self.principal.customer_id is not None:
+            stmt = stmt.where(Connection.customer_id == self.principal.customer_id)
+        return stmt
+
+    def conflict_message(self) -> str:
+        return "This customer already has a live connection with this key"
+
+    async def customer_id_for(self, user: str) -> str:
+        """An admin names a customer by id or internalId; a customer token is itself."""
+        if self.principal.customer_id is not None:
+            return self.principal.customer_id
+        found = await self.session.execute(
+            select(Customer.id)
+            .where(
+                Customer.workspace_id == self.principal.workspace_id,
+                or_(
+                    Customer.id == user,
+                    (Customer.internal_id == user) & Customer.archived_at.is_(None),
+                ),
+            )
+            .order_by(case((Customer.id == user, 0), else_=1))
+            .limit(1)
+        )
+        customer_id = found.scalar_one_or_none()
+        if customer_id is None:
+            raise NotFound(f"Customer {user!r} not found")
+        return str(customer_id)
+
+    async def integration_for(self, integration_id: str | None, key: str | None) -> Integration:
+        selector = integration_id or key
+        if not selector:
+            raise ValidationFailed.field(
+                "integrationId", "integrationId or integrationKey is required"
+            )
+        column = Integration.id if integration_id else Integration.key
+        stmt = select(Integration).where(
+            Integration.workspace_id == self.principal.workspace_id, column == selector
+        )
+        if not integration_id:
+            stmt = stmt.where(Integration.archived_at.is_(None))
+        integration = (await self.session.execute(stmt)).scalar_one_or_none()
+        if integration is None:
+            raise NotFound(f"Integration {selector!r} not found")
+        if integration.archived_at is not None:
+            raise BadRequest("The integration is archived")
+        return integration
+
+    async def create(self, values: dict[str, Any]) -> Connection:
+        integration = await self.integration_for(
+            values.pop("integration_id", None), values.pop("integration_key", None)
+        )
+        user = values.pop("user_id", None) or values.pop("tenant_id", None)
+        values.pop("tenant_id", None)
+        if self.principal.customer_id is None and not user:
+            raise ValidationFailed.field("userId", "an admin token must name the owner (userId)")
+        customer_id = await self.customer_id_for(user or "")
+        connection = Connection(
+            id=new_id(),
+            workspace_id=self.principal.workspace_id,
+            customer_id=customer_id,
+            integration_id=integration.id,
+            name=values.pop("name", None) or integration.name,
+            **values,
+        )
+        return await self.add(connection)
+
+    async def get(self, selector: str, stmt: Select[Connection] | None = None) -> Connection:
+        """`{conn}` in a path: the id; for a customer token also the connection key, then an
+        integration id or key with exactly one live connection of the caller."""
+        base = stmt if stmt is not None else self.scoped()
+        by_id = (
+            await self.session.execute(base.where(Connection.id == selector))
+        ).scalar_one_or_none()
+        if by_id is not None or self.principal.customer_id is None:
+            if by_id is None:
+                raise NotFound(f"Connection {selector!r} not found")
+            return by_id
+        live = self.live(base)
+        by_key = (
+            await self.session.execute(live.where(Connection.key == selector))
+        ).scalar_one_or_none()
+        if by_key is not None:
+            return by_key
+        integration_ids = select(Integration.id).where(
+            Integration.workspace_id == self.principal.workspace_id,
+            or_(
+                Integration.id == selector,
+                (Integration.key == selector) & Integration.archived_at.is_(None),
+            ),
+        )
+        return await self.only_live_connection(
+            live.where(Connection.integration_id.in_(integration_ids)), selector
+        )
+
+    async def only_live_connection(self, stmt: Select[Connection], what: str) -> Connection:
+        found = (await self.session.execute(stmt.limit(2))).scalars().all()
+        if not found:
+            raise NotFound(f"Connection {what!r} not found")
+        if len(found) > 1:
+            raise BadRequest(
+                f"Several live connections match {what!r}; name the connection by id or key"
+            )
+        return found[0]

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from datalinks.connections import schemas
+from datalinks.connections.repository import ConnectionRepository
+from datalinks.core.auth import PrincipalDep
+from datalinks.core.element_routes import add_element_routes
+from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.query import parse_bool
+from datalinks.core.repository import ElementRepository
+from datalinks.core.routing import ApiRouter
+from datalinks.core.search import search_filter
+from datalinks.db.session import SessionDep
+from datalinks.models import Connection, Integration
+
+router = ApiRouter(tags=["Connections"])
+REQUIRED = frozenset({"name", "is_test"})
+# A connection never changes owner or integration: instances copy both.
+FIXED = ("integration_id", "integration_key", "user_id", "tenant_id", "credentials")
+
+
+def repository(session: SessionDep, principal: PrincipalDep) -> ConnectionRepository:
+    return ConnectionRepository(session, principal)
+
+
+RepoDep = Annotated[ConnectionRepository, Depends(repository, scope="function")]
+
+
+@router.get("/connections", operation_id="listConnections", response_model=Page[schemas.Connection])
+async def list_connections(
+    repo: RepoDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    search: str | None = None,
+    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    integration_id: Annotated[str | None, Query(alias="integrationId")] = None,
+    integration_key: Annotated[str | None, Query(alias="integrationKey")] = None,
+    user_id: Annotated[str | None, Query(alias="userId")] = None,
+    tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
+    is_test: Annotated[str | None, Query(alias="isTest")] = None,
+    connected: str | None = None,
+    disconnected: str | None = None,
+) -> dict[str, Any]:
+    stmt = repo.scoped()
+    if search:
+        stmt = stmt.where(search_filter(search, Connection.name, Connection.key))
+    if not parse_bool("includeArchived", include_archived):
+        stmt = repo.live(stmt)
+    if integration_id:
+        stmt = stmt.where(Connection.integration_id == integration_id)
+    if integration_key:
+        stmt = stmt.join(Integration, Integration.id == Connection.integration_id).where(
+            Integration.key == integration_key, Integration.archived_at.is_(None)
+        )
+    if user := user_id or tenant_id:
+        stmt = stmt.where(Connection.customer_id == await repo.customer_id_for(user))
+    if (test := parse_bool("isTest", is_test)) is not None:
+        stmt = stmt.where(Connection.is_test.is_(test))
+    # Every datalinks connection is connected: asking for disconnected ones finds none.
+    if parse_bool("connected", connected) is False or parse_bool("disconnected", disconnected):
+        stmt = stmt.where(Connection.id.is_(None))
+    items, cursor = await repo.page(stmt, page)
+    return {"items": items, "cursor": cursor}
+
+
+@router.post("/connections", operation_id="createConnection", response_model=schemas.Connection)
+async def create_connection(body: schemas.ConnectionWrite, repo: RepoDep) -> Connection:
+    return await repo.create(body.model_dump(exclude_none=True))
+
+
+async def _fixed_fields(_: ElementRepository[Any], changes: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in changes.items() if name not in FIXED}
+
+
+add_element_routes(
+    router,
+    path="/connections",
+    name="Connection",
+    repo_dep=RepoDep,
+    write_model=schemas.ConnectionWrite,
+    out_model=schemas.Connection,
+    keep=REQUIRED,
+    prepare=_fixed_fields,
+    admin_writes=False,
+)

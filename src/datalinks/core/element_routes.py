@@ -1,0 +1,86 @@
+"""The get / put / patch / archive / restore routes every workspace element has, built once.
+
+No `from __future__ import annotations` here: FastAPI reads the closures' annotations at
+runtime, and they name the models passed in.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Response
+from pydantic import BaseModel
+
+from datalinks.core.repository import ElementRepository
+from datalinks.core.routing import ApiRouter
+from datalinks.core.schemas import change_set
+
+
+def add_element_routes(
+    router: ApiRouter,
+    *,
+    path: str,
+    name: str,
+    repo_dep: Any,
+    write_model: type[BaseModel],
+    out_model: type[BaseModel],
+    keep: frozenset[str],
+    prepare: Callable[[ElementRepository[Any], dict[str, Any]], Any] | None = None,
+    admin_writes: bool = True,
+) -> None:
+    """Adds `GET/PUT/PATCH/DELETE {path}/{selector}` and `POST …/restore` for one element.
+
+    `name` is the operationId stem (`DataLinkTable` → getDataLinkTable, …); writes need an admin
+    token unless `admin_writes` is off (then the repository's scope is the only guard);
+    `prepare` may check or translate a change set before it is saved.
+    """
+    item = f"{path}/{{selector}}"
+
+    def authorise(repo: ElementRepository[Any]) -> None:
+        if admin_writes:
+            repo.principal.require_admin()
+
+    async def get(selector: str, repo: repo_dep) -> Any:
+        return await repo.get(selector)
+
+    async def update(selector: str, body: Any, repo: Any, replace: bool) -> Any:
+        authorise(repo)
+        element = await repo.get(selector)
+        changes = change_set(body, replace=replace, keep=keep)
+        if prepare is not None:
+            changes = await prepare(repo, changes)
+        return await repo.save(element, changes)
+
+    async def put(selector: str, body: write_model, repo: repo_dep) -> Any:  # type: ignore[valid-type]
+        return await update(selector, body, repo, replace=True)
+
+    async def patch(selector: str, body: write_model, repo: repo_dep) -> Any:  # type: ignore[valid-type]
+        return await update(selector, body, repo, replace=False)
+
+    async def archive(selector: str, repo: repo_dep) -> Response:
+        authorise(repo)
+        await repo.archive(await repo.get(selector))
+        return Response(status_code=200)
+
+    async def restore(selector: str, repo: repo_dep) -> Any:
+        authorise(repo)
+        return await repo.restore(await repo.get(selector))
+
+    router.add_api_route(
+        item, get, methods=["GET"], operation_id=f"get{name}", response_model=out_model
+    )
+    router.add_api_route(
+        item, put, methods=["PUT"], operation_id=f"put{name}", response_model=out_model
+    )
+    router.add_api_route(
+        item, patch, methods=["PATCH"], operation_id=f"update{name}", response_model=out_model
+    )
+    router.add_api_route(
+        item, archive, methods=["DELETE"], operation_id=f"archive{name}", response_class=Response
+    )
+    router.add_api_route(
+        f"{item}/restore",
+        restore,
+        methods=["POST"],
+        operation_id=f"restore{name}",
+        response_model=out_model,
+    )

@@ -1,0 +1,103 @@
+"""One error hierarchy, rendered in Membrane's shape by the handlers in app.py.
+
+The SDK picks its error class from `type` alone and keeps `key` in `error.data.key`, so every
+non-2xx answer carries `{type, key?, message, data?}` and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DatalinksError(Exception):
+    status_code = 400
+    type = "bad_request"
+    key: str | None = None
+
+    def __init__(
+        self, message: str, *, data: dict[str, Any] | None = None, key: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+        if key is not None:
+            self.key = key
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "message": self.message}
+        if self.key:
+            out["key"] = self.key
+        if self.data:
+            out["data"] = self.data
+        return out
+
+
+class BadRequest(DatalinksError):
+    pass
+
+
+class ValidationFailed(BadRequest):
+    """400 naming each offending field as `data.issues[{path, message}]`."""
+
+    def __init__(self, issues: list[dict[str, str]]) -> None:
+        first = issues[0] if issues else {"path": "", "message": "invalid request"}
+        where = f"{first['path']}: " if first["path"] else ""
+        super().__init__(f"{where}{first['message']}", data={"issues": issues})
+
+    @classmethod
+    def field(cls, path: str, message: str) -> ValidationFailed:
+        return cls([{"path": path, "message": message}])
+
+
+class NotAuthenticated(DatalinksError):
+    status_code = 401
+    key = "not_authenticated"
+
+
+class AccessDenied(DatalinksError):
+    status_code = 403
+    key = "access_denied"
+
+
+class NotFound(DatalinksError):
+    status_code = 404
+    key = "not_found"
+
+
+class MethodNotAllowed(DatalinksError):
+    status_code = 405
+
+
+class AlreadyExists(DatalinksError):
+    status_code = 409
+    key = "already_exists"
+
+
+class LockTimeout(DatalinksError):
+    status_code = 409
+    type = "concurrency"
+    key = "lock_timeout"
+
+
+class PayloadTooLarge(DatalinksError):
+    status_code = 413
+
+
+class UnsupportedMediaType(DatalinksError):
+    status_code = 415
+
+
+class NotImplementedByDatalinks(DatalinksError):
+    status_code = 501
+    key = "not_implemented"
+
+
+class ServiceUnavailable(DatalinksError):
+    status_code = 503
+    type = "internal"
+    key = "database_unavailable"
+
+
+class InternalError(DatalinksError):
+    status_code = 500
+    type = "internal"

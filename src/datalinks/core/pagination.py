@@ -1,0 +1,100 @@
+"""Keyset pagination shared by every list: `{items, cursor}`, opaque cursors, limit 1..1000."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, Select, tuple_
+
+from datalinks.core.errors import ValidationFailed
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+MAX_CURSOR_LENGTH = 512
+
+
+class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(from_attributes=True)
+
+    items: list[T]
+    cursor: str | None = None
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any] | None:
+    """None for "from the start" (absent, empty or the SDK's `0`); 400 for anything unreadable."""
+    if cursor in ("", "0"):
+        return None
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(values, list) or len(values) != len(kinds):
+            raise ValueError("wrong shape")
+        out: list[Any] = []
+        for value, kind in zip(values, kinds, strict=True):
+            if kind is datetime:
+                out.append(datetime.fromisoformat(value))
+            elif isinstance(value, kind) and not isinstance(value, bool):
+                out.append(value)
+            else:
+                raise ValueError("wrong type")
+        return out
+    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
+        raise ValidationFailed.field("cursor", "is not a cursor this service issued") from exc
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: Annotated[str | None, Query(description="Page size, 1..1000 (default 100)")] = None,
+    cursor: Annotated[str | None, Query(description="Opaque cursor from the previous page")] = None,
+) -> PageParams:
+    if limit is None or limit == "":
+        value = DEFAULT_LIMIT
+    else:
+        try:
+            value = int(limit)
+        except ValueError:
+            raise ValidationFailed.field("limit", "must be an integer from 1 to 1000") from None
+        if not 1 <= value <= MAX_LIMIT:
+            raise ValidationFailed.field("limit", "must be an integer from 1 to 1000")
+    return PageParams(limit=value, cursor=cursor)
+
+
+def keyset(
+    stmt: Select[Any],
+    params: PageParams,
+    columns: Sequence[ColumnElement[Any]],
+    kinds: Sequence[type],
+) -> Select[Any]:
+    """Order by `columns` ascending and start after the cursor; fetch one extra row."""
+    after = decode_cursor(params.cursor or "", kinds)
+    if after is not None:
+        stmt = stmt.where(tuple_(*columns) > tuple_(*after))
+    return stmt.order_by(*columns).limit(params.limit + 1)
+
+
+def page_of(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T], str | None]:
+    """Cut the extra row and turn the last kept row into the next cursor."""
+    items = list(rows[: params.limit])
+    cursor = encode_cursor(key(items[-1])) if len(rows) > params.limit else None
+    return items, cursor

@@ -1,0 +1,84 @@
+"""Base pydantic models and field types shared by every domain's schemas."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
+from pydantic.alias_generators import to_camel
+
+from datalinks.models.base import KEY_MAX, NAME_MAX, TEXT_MAX
+
+
+def iso_utc(value: datetime) -> str:
+    """ISO-8601 UTC with milliseconds and `Z`, as Membrane writes timestamps."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+Revision = Annotated[int, PlainSerializer(str, return_type=str)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Key = Annotated[str, StringConstraints(min_length=1, max_length=KEY_MAX), AfterValidator(_no_nul)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), AfterValidator(_no_nul)]
+Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_no_nul)]
+JsonObject = dict[str, Any]
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire; unknown request fields are ignored, as Membrane does."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        from_attributes=True,
+    )
+
+
+class RequestModel(ApiModel):
+    # Strict: "1" is not a boolean and 1 is not a string in a JSON body.
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", strict=True
+    )
+
+
+class ElementOut(ApiModel):
+    """Read-only fields every workspace element answers with."""
+
+    id: str
+    state: str = "READY"
+    errors: list[Any] = Field(default_factory=list)
+    created_at: Timestamp
+    updated_at: Timestamp
+    archived_at: Timestamp | None = None
+    is_deactivated: bool = False
+    is_read_only: bool = False
+
+
+def slugify(text: str) -> str:
+    """A key from a name: lowercase ASCII letters, digits and single dashes."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:KEY_MAX]
+
+
+def change_set(body: BaseModel, *, replace: bool, keep: frozenset[str]) -> dict[str, Any]:
+    """PATCH: only the fields sent. PUT: every editable field, the unsent ones cleared, except
+    the `keep` fields (required columns), which change only when a value is sent."""
+    sent = body.model_dump(exclude_unset=not replace)
+    return {name: value for name, value in sent.items() if not (name in keep and value is None)}

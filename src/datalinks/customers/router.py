@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from datalinks.core.auth import PrincipalDep
+from datalinks.core.element_routes import add_element_routes
+from datalinks.core.errors import NotFound, ValidationFailed
+from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.query import parse_bool
+from datalinks.core.routing import ApiRouter
+from datalinks.core.schemas import change_set
+from datalinks.core.search import search_filter
+from datalinks.customers import schemas
+from datalinks.customers.repository import CustomerRepository
+from datalinks.db.session import SessionDep
+from datalinks.models import Customer
+
+router = ApiRouter(tags=["Customers"])
+REQUIRED = frozenset({"name", "internal_id", "is_test"})
+
+
+def repository(session: SessionDep, principal: PrincipalDep) -> CustomerRepository:
+    return CustomerRepository(session, principal)
+
+
+RepoDep = Annotated[CustomerRepository, Depends(repository, scope="function")]
+
+
+@router.get("/customers", operation_id="listCustomers", response_model=Page[schemas.Customer])
+async def list_customers(
+    repo: RepoDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    search: str | None = None,
+    is_test: Annotated[str | None, Query(alias="isTest")] = None,
+    is_active: Annotated[str | None, Query(alias="isActive")] = None,
+    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+) -> dict[str, Any]:
+    stmt = repo.scoped()
+    if search:
+        stmt = stmt.where(search_filter(search, Customer.name, Customer.internal_id))
+    if (test := parse_bool("isTest", is_test)) is not None:
+        stmt = stmt.where(Customer.is_test.is_(test))
+    active = parse_bool("isActive", is_active)
+    if active is False:
+        stmt = stmt.where(Customer.archived_at.is_not(None))
+    elif active is True or not parse_bool("includeArchived", include_archived):
+        stmt = repo.live(stmt)
+    items, cursor = await repo.page(stmt, page)
+    return {"items": items, "cursor": cursor}
+
+
+@router.post("/customers", operation_id="createCustomer", response_model=schemas.Customer)
+async def create_customer(body: schemas.CustomerWrite, repo: RepoDep) -> Customer:
+    repo.principal.require_admin()
+    if not body.name and not body.internal_id:
+        raise ValidationFailed.field("name", "name or internalId is required")
+    return await repo.create(body.model_dump(exclude_none=True))
+
+
+@router.get("/customer", operation_id="findCustomer", response_model=schemas.Customer)
+async def find_customer(
+    repo: RepoDep,
+    id: str | None = None,
+    internal_id: Annotated[str | None, Query(alias="internalId")] = None,
+) -> Customer:
+    selector = id or internal_id
+    if not selector:
+        raise ValidationFailed.field("id", "id or internalId is required")
+    return await repo.get(selector)
+
+
+async def _own_customer(repo: CustomerRepository) -> Customer:
+    if repo.principal.customer_id is None:
+        raise NotFound("An admin token has no customer of its own")
+    return await repo.get(repo.principal.customer_id)
+
+
+@router.get("/self", operation_id="getSelf", response_model=schemas.Customer)
+async def get_self(repo: RepoDep) -> Customer:
+    return await _own_customer(repo)
+
+
+@router.patch("/self", operation_id="updateSelf", response_model=schemas.Customer)
+async def patch_self(body: schemas.CustomerWrite, repo: RepoDep) -> Customer:
+    customer = await _own_customer(repo)
+    changes = change_set(body, replace=False, keep=REQUIRED)
+    # A customer may rename itself but not re-key the identity its tokens carry.
+    changes.pop("internal_id", None)
+    return await repo.save(customer, changes)
+
+
+add_element_routes(
+    router,
+    path="/customers",
+    name="Customer",
+    repo_dep=RepoDep,
+    write_model=schemas.CustomerWrite,
+    out_model=schemas.Customer,
+    keep=REQUIRED,
+)

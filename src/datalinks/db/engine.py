@@ -1,0 +1,53 @@
+"""Engine and session factory. One engine per process, created from settings at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from datalinks.settings import Settings
+
+
+def create_engine(url: str, settings: Settings) -> AsyncEngine:
+    connect_args: dict[str, Any] = {}
+    if settings.db_statement_timeout_ms:
+        # One slow query must not pin a pooled connection forever.
+        connect_args["options"] = f"-c statement_timeout={settings.db_statement_timeout_ms}"
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+@dataclass
+class Database:
+    url: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    embedded_server: Any = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> Database:
+        from datalinks.db.embedded import start_embedded
+
+        server = None
+        url = settings.database_url
+        if not url:
+            url, server = start_embedded(settings.embedded_pgdata)
+        engine = create_engine(url, settings)
+        maker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        return cls(url=url, engine=engine, sessionmaker=maker, embedded_server=server)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,35 @@
+"""Liveness and readiness probes (no token needed)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import Request
+from sqlalchemy import text
+
+from datalinks.core.errors import ServiceUnavailable
+from datalinks.core.routing import ApiRouter
+from datalinks.db.session import get_database
+
+router = ApiRouter(tags=["Operations"])
+READY_TIMEOUT_SECONDS = 3.0
+
+
+@router.get("/health", operation_id="getHealth", summary="The process is up")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", operation_id="getReadiness", summary="The database answers")
+async def ready(request: Request) -> dict[str, str]:
+    database = get_database(request)
+
+    async def probe() -> None:
+        async with database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(probe(), READY_TIMEOUT_SECONDS)
+    except Exception as exc:
+        raise ServiceUnavailable("The database is not reachable") from exc
+    return {"status": "ready"}

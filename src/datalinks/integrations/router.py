@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from datalinks.core.auth import PrincipalDep
+from datalinks.core.element_routes import add_element_routes
+from datalinks.core.errors import ValidationFailed
+from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.query import parse_bool
+from datalinks.core.routing import ApiRouter
+from datalinks.core.search import search_filter
+from datalinks.db.session import SessionDep
+from datalinks.integrations import schemas
+from datalinks.integrations.repository import IntegrationRepository
+from datalinks.models import Integration
+
+router = ApiRouter(tags=["Integrations"])
+REQUIRED = frozenset({"key", "name", "uuid"})
+
+
+def repository(session: SessionDep, principal: PrincipalDep) -> IntegrationRepository:
+    return IntegrationRepository(session, principal)
+
+
+RepoDep = Annotated[IntegrationRepository, Depends(repository, scope="function")]
+
+
+@router.get(
+    "/integrations", operation_id="listIntegrations", response_model=Page[schemas.Integration]
+)
+async def list_integrations(
+    repo: RepoDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    search: str | None = None,
+    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+) -> dict[str, Any]:
+    stmt = repo.scoped()
+    if search:
+        stmt = stmt.where(search_filter(search, Integration.name, Integration.key))
+    if not parse_bool("includeArchived", include_archived):
+        stmt = repo.live(stmt)
+    items, cursor = await repo.page(stmt, page)
+    return {"items": items, "cursor": cursor}
+
+
+@router.post("/integrations", operation_id="createIntegration", response_model=schemas.Integration)
+async def create_integration(body: schemas.IntegrationWrite, repo: RepoDep) -> Integration:
+    repo.principal.require_admin()
+    return await repo.create(body.model_dump(exclude_none=True))
+
+
+@router.get("/integration", operation_id="findIntegration", response_model=schemas.Integration)
+async def find_integration(
+    repo: RepoDep, id: str | None = None, key: str | None = None
+) -> Integration:
+    if not id and not key:
+        raise ValidationFailed.field("id", "id or key is required")
+    return await repo.get(id or key or "")
+
+
+@router.post(
+    "/integrations/{selector}/setup",
+    operation_id="setupIntegration",
+    response_model=schemas.Integration,
+)
+async def setup_integration(selector: str, repo: RepoDep) -> Integration:
+    # No connector to set up: the integration is READY as soon as it exists.
+    repo.principal.require_admin()
+    return await repo.get(selector)
+
+
+add_element_routes(
+    router,
+    path="/integrations",
+    name="Integration",
+    repo_dep=RepoDep,
+    write_model=schemas.IntegrationWrite,
+    out_model=schemas.Integration,
+    keep=REQUIRED,
+)

@@ -1,0 +1,61 @@
+"""Process settings, read from the environment (prefix DATALINKS_; DATABASE_URL also accepted)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point postgres:// and postgresql:// URLs at the psycopg 3 driver SQLAlchemy should use."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DATALINKS_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATALINKS_DATABASE_URL", "DATABASE_URL"),
+    )
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("datalinks")))
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: str = "info"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_json_depth: int = Field(default=32, ge=2)
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    # Bootstrap workspace: docker-compose, CI scripts and tests configure one this way.
+    workspace_key: str | None = None
+    workspace_secret: str | None = None
+    workspace_name: str | None = None
+    # Membrane creates a customer on its first valid token; a deployment may refuse that.
+    auto_create_customers: bool = True
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    migrations_dir: Path = REPO_MIGRATIONS
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise(cls, value: str | None) -> str | None:
+        return normalise_database_url(value) if value else None
+
+    @property
+    def embedded_pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
