@@ -115,9 +115,20 @@ def include_routers(app: FastAPI) -> None:
     from datalinks import health
     from datalinks.connections.router import router as connections
     from datalinks.customers.router import router as customers
+    from datalinks.data_link_table_instances.router import router as data_link_table_instances
+    from datalinks.data_link_tables.router import router as data_link_tables
+    from datalinks.data_links.router import router as data_links
     from datalinks.integrations.router import router as integrations
 
-    for router in (health.router, customers, integrations, connections):
+    for router in (
+        health.router,
+        customers,
+        integrations,
+        connections,
+        data_link_tables,
+        data_link_table_instances,
+        data_links,
+    ):
         app.include_router(router)
 
 

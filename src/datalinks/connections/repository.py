@@ -6,6 +6,7 @@ from sqlalchemy import Select, case, or_, select
 
 from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
 from datalinks.core.repository import ElementRepository
+from datalinks.core.selectors import ConnectionSelector
 from datalinks.models import Connection, Customer, Integration, new_id
 
 
@@ -118,3 +119,27 @@ class ConnectionRepository(ElementRepository[Connection]):
                 f"Several live connections match {what!r}; name the connection by id or key"
             )
         return found[0]
+
+    async def for_selector(self, selector: ConnectionSelector) -> Connection:
+        """The live connection an instance selector names; an archived one cannot be used."""
+        stmt = self.scoped()
+        if selector.user and self.principal.customer_id is None:
+            stmt = stmt.where(Connection.customer_id == await self.customer_id_for(selector.user))
+        if selector.connection_id:
+            found = (
+                await self.session.execute(stmt.where(Connection.id == selector.connection_id))
+            ).scalar_one_or_none()
+            if found is None:
+                raise NotFound(f"Connection {selector.connection_id!r} not found")
+            if found.archived_at is not None:
+                raise BadRequest("The connection is archived; restore it to use it")
+            return found
+        stmt = self.live(stmt)
+        if selector.connection_key:
+            return await self.only_live_connection(
+                stmt.where(Connection.key == selector.connection_key), selector.connection_key
+            )
+        integration = await self.integration_for(selector.integration_id, selector.integration_key)
+        return await self.only_live_connection(
+            stmt.where(Connection.integration_id == integration.id), integration.key
+        )

@@ -26,12 +26,14 @@ def add_element_routes(
     keep: frozenset[str],
     prepare: Callable[[ElementRepository[Any], dict[str, Any]], Any] | None = None,
     admin_writes: bool = True,
+    include_get: bool = True,
 ) -> None:
     """Adds `GET/PUT/PATCH/DELETE {path}/{selector}` and `POST …/restore` for one element.
 
     `name` is the operationId stem (`DataLinkTable` → getDataLinkTable, …); writes need an admin
     token unless `admin_writes` is off (then the repository's scope is the only guard);
-    `prepare` may check or translate a change set before it is saved.
+    `prepare` may check or translate a change set before it is saved; `include_get=False`
+    leaves the GET to the caller (a route that also answers for instances).
     """
     item = f"{path}/{{selector}}"
 
@@ -65,9 +67,10 @@ def add_element_routes(
         authorise(repo)
         return await repo.restore(await repo.get(selector))
 
-    router.add_api_route(
-        item, get, methods=["GET"], operation_id=f"get{name}", response_model=out_model
-    )
+    if include_get:
+        router.add_api_route(
+            item, get, methods=["GET"], operation_id=f"get{name}", response_model=out_model
+        )
     router.add_api_route(
         item, put, methods=["PUT"], operation_id=f"put{name}", response_model=out_model
     )

@@ -1,0 +1,148 @@
+"""Data-link table instances: one per (table, connection, instanceKey), resolved by selector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert
+
+from datalinks.connections.repository import ConnectionRepository
+from datalinks.core.errors import BadRequest, NotFound
+from datalinks.core.repository import ElementRepository
+from datalinks.core.selectors import InstanceSelector
+from datalinks.data_link_tables.repository import DataLinkTableRepository
+from datalinks.models import Connection, DataLinkTable, DataLinkTableInstance, new_id
+
+
+class Missing(Enum):
+    """What resolving a selector does when its slot has no live instance."""
+
+    AUTO = "create if the selector says autoCreate, else 404"
+    CREATE = "create"
+    NONE = "answer None (deleting from an instance that never existed)"
+    NOT_FOUND = "404, whatever the selector says"
+
+
+@dataclass
+class ResolvedInstance:
+    instance: DataLinkTableInstance
+    table: DataLinkTable
+    created: bool = False
+
+    def ensure_writable(self) -> None:
+        DataLinkTableRepository.ensure_writable(self.table)
+        if self.instance.archived_at is not None:
+            raise BadRequest("The data link table instance is archived; restore it first")
+
+
+class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
+    model = DataLinkTableInstance
+    noun = "Data link table instance"
+
+    def scoped(self) -> Select[DataLinkTableInstance]:
+        stmt = super().scoped()
+        if self.principal.customer_id is not None:
+            stmt = stmt.where(DataLinkTableInstance.customer_id == self.principal.customer_id)
+        return stmt
+
+    def key_column(self) -> Any:
+        return None
+
+    def conflict_message(self) -> str:
+        return "A live instance already holds this (table, connection, instanceKey) slot"
+
+    async def with_table(self, instance: DataLinkTableInstance) -> ResolvedInstance:
+        table = await self.session.get_one(DataLinkTable, instance.data_link_table_id)
+        return ResolvedInstance(instance, table)
+
+    async def by_id(self, instance_id: str, table_id: str | None = None) -> ResolvedInstance:
+        stmt = self.scoped().where(DataLinkTableInstance.id == instance_id)
+        if table_id is not None:
+            stmt = stmt.where(DataLinkTableInstance.data_link_table_id == table_id)
+        instance = (await self.session.execute(stmt)).scalar_one_or_none()
+        if instance is None:
+            raise NotFound(f"Data link table instance {instance_id!r} not found")
+        return await self.with_table(instance)
+
+    async def resolve(
+        self, selector: InstanceSelector, missing: Missing = Missing.AUTO
+    ) -> ResolvedInstance | None:
+        """The instance a selector names; an unknown table or connection is 404 regardless."""
+        if selector.id:
+            return await self.by_id(selector.id, selector.parent_id)
+        table = await DataLinkTableRepository(self.session, self.principal).for_selector(
+            selector.parent_id, selector.parent_key
+        )
+        connection = await ConnectionRepository(self.session, self.principal).for_selector(
+            selector.connection
+        )
+        found = await self.in_slot(table.id, connection.id, selector.instance_key)
+        if found is not None:
+            return ResolvedInstance(found, table)
+        if missing is Missing.CREATE or (missing is Missing.AUTO and selector.auto_create):
+            DataLinkTableRepository.ensure_writable(table)
+            instance, created = await self.fill_slot(table, connection, selector.instance_key)
+            return ResolvedInstance(instance, table, created)
+        if missing is Missing.NONE:
+            return None
+        raise NotFound("No data link table instance for this table and connection")
+
+    async def in_slot(
+        self, table_id: str, connection_id: str, instance_key: str | None
+    ) -> DataLinkTableInstance | None:
+        stmt = self.live(self.scoped()).where(
+            DataLinkTableInstance.data_link_table_id == table_id,
+            DataLinkTableInstance.connection_id == connection_id,
+            DataLinkTableInstance.instance_key.is_not_distinct_from(instance_key),
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def require(
+        self, selector: InstanceSelector, missing: Missing = Missing.AUTO
+    ) -> ResolvedInstance:
+        resolved = await self.resolve(selector, missing)
+        assert resolved is not None, "only Missing.NONE answers None"
+        return resolved
+
+    async def fill_slot(
+        self, table: DataLinkTable, connection: Connection, instance_key: str | None
+    ) -> tuple[DataLinkTableInstance, bool]:
+        """Insert the slot's instance; under a race the unique index lets exactly one win and
+        the others read the winner's row."""
+        stmt = (
+            insert(DataLinkTableInstance)
+            .values(
+                id=new_id(),
+                workspace_id=self.principal.workspace_id,
+                data_link_table_id=table.id,
+                connection_id=connection.id,
+                customer_id=connection.customer_id,
+                integration_id=connection.integration_id,
+                instance_key=instance_key,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["data_link_table_id", "connection_id", "instance_key"],
+                index_where=DataLinkTableInstance.archived_at.is_(None),
+            )
+            .returning(DataLinkTableInstance)
+        )
+        created = (
+            await self.session.execute(
+                select(DataLinkTableInstance).from_statement(stmt),
+                execution_options={"populate_existing": True},
+            )
+        ).scalar_one_or_none()
+        if created is not None:
+            return created, True
+        winner = await self.in_slot(table.id, connection.id, instance_key)
+        if winner is None:
+            # The winner was archived between our insert and read; the slot is free again.
+            return await self.fill_slot(table, connection, instance_key)
+        return winner, False
+
+    async def restore_instance(self, resolved: ResolvedInstance) -> ResolvedInstance:
+        restored = await self.restore(resolved.instance)
+        return ResolvedInstance(restored, resolved.table)

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+
+from datalinks.core.auth import PrincipalDep
+from datalinks.core.element_routes import add_element_routes
+from datalinks.core.errors import ValidationFailed
+from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.query import parse_bool
+from datalinks.core.routing import ApiRouter
+from datalinks.core.search import search_filter
+from datalinks.core.selectors import connection_selector, instance_selector
+from datalinks.data_link_table_instances.repository import DataLinkTableInstanceRepository
+from datalinks.data_link_table_instances.schemas import DataLinkTableInstance
+from datalinks.data_link_tables import schemas
+from datalinks.data_link_tables.repository import DataLinkTableRepository
+from datalinks.db.session import SessionDep
+from datalinks.models import DataLinkTable
+
+router = ApiRouter(tags=["Data Link Tables"])
+REQUIRED = frozenset({"key", "name", "uuid"})
+
+
+def repository(session: SessionDep, principal: PrincipalDep) -> DataLinkTableRepository:
+    return DataLinkTableRepository(session, principal)
+
+
+RepoDep = Annotated[DataLinkTableRepository, Depends(repository, scope="function")]
+
+
+@router.get(
+    "/data-link-tables",
+    operation_id="listDataLinkTables",
+    response_model=Page[schemas.DataLinkTable],
+)
+async def list_tables(
+    repo: RepoDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    search: str | None = None,
+    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+) -> dict[str, Any]:
+    # `layer`, `integrationId` and `integrationKey` are accepted: tables are workspace-level.
+    stmt = repo.scoped()
+    if search:
+        stmt = stmt.where(search_filter(search, DataLinkTable.name, DataLinkTable.key))
+    if not parse_bool("includeArchived", include_archived):
+        stmt = repo.live(stmt)
+    items, cursor = await repo.page(stmt, page)
+    return {"items": items, "cursor": cursor}
+
+
+@router.post(
+    "/data-link-tables", operation_id="createDataLinkTable", response_model=schemas.DataLinkTable
+)
+async def create_table(body: schemas.DataLinkTableWrite, repo: RepoDep) -> DataLinkTable:
+    repo.principal.require_admin()
+    return await repo.create(body.model_dump(exclude_none=True))
+
+
+@router.get(
+    "/data-link-table", operation_id="findDataLinkTable", response_model=schemas.DataLinkTable
+)
+async def find_table(repo: RepoDep, id: str | None = None, key: str | None = None) -> DataLinkTable:
+    if not id and not key:
+        raise ValidationFailed.field("id", "id or key is required")
+    return await repo.get(id or key or "")
+
+
+@router.get(
+    "/data-link-tables/{selector}",
+    operation_id="getDataLinkTable",
+    response_model=schemas.DataLinkTable | DataLinkTableInstance,
+)
+async def get_table(selector: str, request: Request, repo: RepoDep) -> Any:
+    """The table; with a connection field in the query, that connection's instance of it
+    (Membrane's `layer=connection` addressing)."""
+    table = await repo.get(selector)
+    if not connection_selector(request.query_params).given:
+        return table
+    instances = DataLinkTableInstanceRepository(repo.session, repo.principal)
+    sel = instance_selector(
+        request.query_params,
+        parent_id_field="dataLinkTableId",
+        parent_key_field="dataLinkTableKey",
+        parent_id=table.id,
+    )
+    resolved = await instances.require(sel)
+    return DataLinkTableInstance.of(resolved.instance, resolved.table)
+
+
+@router.post(
+    "/data-link-tables/{selector}/refresh",
+    operation_id="refreshDataLinkTable",
+    response_model=schemas.DataLinkTable,
+)
+async def refresh_table(selector: str, repo: RepoDep) -> DataLinkTable:
+    # Nothing to recompute: a table is READY once it exists.
+    repo.principal.require_admin()
+    return await repo.get(selector)
+
+
+@router.get(
+    "/data-link-tables/{selector}/export",
+    operation_id="exportDataLinkTable",
+    response_model=schemas.DataLinkTableExport,
+)
+async def export_table(selector: str, repo: RepoDep) -> DataLinkTable:
+    return await repo.get(selector)
+
+
+@router.get(
+    "/data-link-tables/{selector}/dependencies",
+    operation_id="getDataLinkTableDependencies",
+    response_model=list[Any],
+)
+async def table_dependencies(selector: str, repo: RepoDep) -> list[Any]:
+    await repo.get(selector)
+    return []
+
+
+add_element_routes(
+    router,
+    path="/data-link-tables",
+    name="DataLinkTable",
+    repo_dep=RepoDep,
+    write_model=schemas.DataLinkTableWrite,
+    out_model=schemas.DataLinkTable,
+    keep=REQUIRED,
+    include_get=False,
+)
