@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -70,7 +71,9 @@ def _database_error(exc: DBAPIError) -> DatalinksError:
         return LockTimeout("The change conflicted with a concurrent one; retry")
     if sqlstate == "57014":
         return ServiceUnavailable("The query took too long and was cancelled")
-    if sqlstate.startswith("22"):
+    # psycopg refuses some values (a NUL in text) before sending them, without a SQLSTATE; they
+    # came from the client, so they are a 400 like the server's own class-22 data errors.
+    if sqlstate.startswith("22") or (not sqlstate and isinstance(exc.orig, psycopg.DataError)):
         return ValidationFailed.field("", "a value is out of range for the database")
     return InternalError("Internal server error")
 

@@ -94,7 +94,8 @@ def _issuer(token: str) -> str:
     if header.get("alg") != "HS256":
         raise NotAuthenticated(INVALID_TOKEN)
     issuer = unverified.get("iss")
-    if not isinstance(issuer, str) or not issuer or len(issuer) > KEY_MAX:
+    # A NUL would reach PostgreSQL, which refuses it in text: that is a bad token, not a 500.
+    if not isinstance(issuer, str) or not issuer or len(issuer) > KEY_MAX or "\x00" in issuer:
         raise NotAuthenticated(INVALID_TOKEN)
     return issuer
 
