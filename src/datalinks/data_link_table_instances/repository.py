@@ -30,7 +30,6 @@ class Missing(Enum):
 class ResolvedInstance:
     instance: DataLinkTableInstance
     table: DataLinkTable
-    created: bool = False
 
     def ensure_writable(self) -> None:
         DataLinkTableRepository.ensure_writable(self.table)
@@ -68,7 +67,10 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         return await self.with_table(instance)
 
     async def resolve(
-        self, selector: InstanceSelector, missing: Missing = Missing.AUTO
+        self,
+        selector: InstanceSelector,
+        missing: Missing = Missing.AUTO,
+        initial: dict[str, Any] | None = None,
     ) -> ResolvedInstance | None:
         """The instance a selector names; an unknown table or connection is 404 regardless."""
         if selector.id:
@@ -84,8 +86,10 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
             return ResolvedInstance(found, table)
         if missing is Missing.CREATE or (missing is Missing.AUTO and selector.auto_create):
             DataLinkTableRepository.ensure_writable(table)
-            instance, created = await self.fill_slot(table, connection, selector.instance_key)
-            return ResolvedInstance(instance, table, created)
+            instance = await self.fill_slot(
+                table, connection, selector.instance_key, initial or {}
+            )
+            return ResolvedInstance(instance, table)
         if missing is Missing.NONE:
             return None
         raise NotFound("No data link table instance for this table and connection")
@@ -101,15 +105,23 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def require(
-        self, selector: InstanceSelector, missing: Missing = Missing.AUTO
+        self,
+        selector: InstanceSelector,
+        missing: Missing = Missing.AUTO,
+        initial: dict[str, Any] | None = None,
     ) -> ResolvedInstance:
-        resolved = await self.resolve(selector, missing)
+        """`initial` values (description, meta) apply only to an instance created here."""
+        resolved = await self.resolve(selector, missing, initial)
         assert resolved is not None, "only Missing.NONE answers None"
         return resolved
 
     async def fill_slot(
-        self, table: DataLinkTable, connection: Connection, instance_key: str | None
-    ) -> tuple[DataLinkTableInstance, bool]:
+        self,
+        table: DataLinkTable,
+        connection: Connection,
+        instance_key: str | None,
+        initial: dict[str, Any],
+    ) -> DataLinkTableInstance:
         """Insert the slot's instance; under a race the unique index lets exactly one win and
         the others read the winner's row."""
         stmt = (
@@ -122,6 +134,7 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
                 customer_id=connection.customer_id,
                 integration_id=connection.integration_id,
                 instance_key=instance_key,
+                **initial,
             )
             .on_conflict_do_nothing(
                 index_elements=["data_link_table_id", "connection_id", "instance_key"],
@@ -129,19 +142,19 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
             )
             .returning(DataLinkTableInstance)
         )
-        created = (
+        created: DataLinkTableInstance | None = (
             await self.session.execute(
                 select(DataLinkTableInstance).from_statement(stmt),
                 execution_options={"populate_existing": True},
             )
         ).scalar_one_or_none()
         if created is not None:
-            return created, True
+            return created
         winner = await self.in_slot(table.id, connection.id, instance_key)
         if winner is None:
             # The winner was archived between our insert and read; the slot is free again.
-            return await self.fill_slot(table, connection, instance_key)
-        return winner, False
+            return await self.fill_slot(table, connection, instance_key, initial)
+        return winner
 
     async def restore_instance(self, resolved: ResolvedInstance) -> ResolvedInstance:
         restored = await self.restore(resolved.instance)

@@ -105,12 +105,8 @@ async def get_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataLinkTable
 async def create_instance(
     repo: RepoDep, sel: SelectorDep, body: OptionalBody = None
 ) -> schemas.DataLinkTableInstance:
-    resolved = await repo.require(sel, Missing.CREATE)
-    if resolved.created and body is not None:
-        changes = body.model_dump(exclude_none=True)
-        if changes:
-            resolved.instance = await repo.save(resolved.instance, changes)
-    return out(resolved)
+    initial = body.model_dump(exclude_none=True) if body is not None else None
+    return out(await repo.require(sel, Missing.CREATE, initial))
 
 
 async def _update(
