@@ -47,6 +47,9 @@ def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any] | None:
             raise ValueError("wrong shape")
         out: list[Any] = []
         for value, kind in zip(values, kinds, strict=True):
+            # Never in a cursor we issued, and PostgreSQL refuses NUL in text.
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError("NUL character")
             if kind is datetime:
                 out.append(datetime.fromisoformat(value))
             elif isinstance(value, kind) and not isinstance(value, bool):
