@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datalinks import __version__
@@ -63,7 +64,9 @@ def _validation_issues(exc: RequestValidationError) -> list[dict[str, str]]:
 
 def _database_error(exc: DBAPIError) -> DatalinksError:
     sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-    if exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE):
+    # A refused or dropped connection fails in the driver, before any SQLSTATE exists.
+    unreachable = not sqlstate and isinstance(exc.orig, psycopg.OperationalError)
+    if exc.connection_invalidated or unreachable or sqlstate.startswith(_UNAVAILABLE):
         return ServiceUnavailable("The database is not reachable; retry shortly")
     if sqlstate == "55P03":
         return LockTimeout("A row lock could not be taken in time; retry")
@@ -107,6 +110,12 @@ def install_error_handlers(app: FastAPI) -> None:
                 "database error mapped to %s", mapped.status_code, extra={"error": str(exc.orig)}
             )
         return error_response(mapped)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection is busy (or the database is slow to accept new ones).
+        log.warning("database pool exhausted", extra={"error": str(exc)})
+        return error_response(ServiceUnavailable("The database is busy; retry shortly"))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
