@@ -86,9 +86,7 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
             return ResolvedInstance(found, table)
         if missing is Missing.CREATE or (missing is Missing.AUTO and selector.auto_create):
             DataLinkTableRepository.ensure_writable(table)
-            instance = await self.fill_slot(
-                table, connection, selector.instance_key, initial or {}
-            )
+            instance = await self.fill_slot(table, connection, selector.instance_key, initial or {})
             return ResolvedInstance(instance, table)
         if missing is Missing.NONE:
             return None
