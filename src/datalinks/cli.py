@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -14,9 +15,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datalinks.core.auth import mint_token
 from datalinks.db import migrate
 from datalinks.db.engine import Database
+from datalinks.models.base import KEY_MAX, NAME_MAX
 from datalinks.settings import Settings
 
 T = TypeVar("T")
+# The key is every token's `iss` and gets typed into shells and config files: keep it plain.
+WORKSPACE_KEY = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{KEY_MAX - 1}}}$")
+
+
+def workspace_key(value: str) -> str:
+    if not WORKSPACE_KEY.match(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a workspace key: 1 to {KEY_MAX} letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def workspace_name(value: str) -> str:
+    if not 1 <= len(value) <= NAME_MAX:
+        raise argparse.ArgumentTypeError(f"a workspace name has 1 to {NAME_MAX} characters")
+    return value
 
 
 def _describe_storage(settings: Settings, url: str) -> str:
@@ -173,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     ws = commands.add_parser("workspace", help="manage workspaces")
     ws_commands = ws.add_subparsers(dest="workspace_command", required=True)
     ws_create = ws_commands.add_parser("create", help="create a workspace and print its secret")
-    ws_create.add_argument("--key", required=True)
-    ws_create.add_argument("--name")
+    ws_create.add_argument("--key", required=True, type=workspace_key)
+    ws_create.add_argument("--name", type=workspace_name)
     ws_create.set_defaults(func=cmd_workspace_create)
     ws_list = ws_commands.add_parser("list", help="list workspaces")
     ws_list.set_defaults(func=cmd_workspace_list)

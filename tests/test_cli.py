@@ -1,0 +1,105 @@
+"""The operator's CLI, run as a real `python -m datalinks` process against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import httpx
+import jwt
+
+from tests.helpers import assert_error
+
+
+def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATALINKS_")}
+    env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "datalinks", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def last_line(output: str) -> str:
+    return output.strip().splitlines()[-1].strip()
+
+
+async def test_workspace_create_list_and_tokens(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    key = f"cli-{uuid.uuid4().hex[:8]}"
+    created = run_cli(database_url, "workspace", "create", "--key", key, "--name", "CLI space")
+    assert created.returncode == 0, created.stderr
+    assert key in created.stdout and "secret" in created.stdout
+
+    listed = run_cli(database_url, "workspace", "list")
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert [key, "CLI space"] in [row[:2] for row in rows]
+
+    admin = run_cli(database_url, "token", "--workspace", key, "--admin")
+    assert admin.returncode == 0, admin.stderr
+    token = last_line(admin.stdout)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["iss"] == key and claims["isAdmin"] is True and "exp" in claims
+    headers = {"Authorization": f"Bearer {token}"}
+    response = await client.post("/integrations", json={"name": "From CLI"}, headers=headers)
+    assert response.status_code == 200, response.text
+
+    customer = run_cli(
+        database_url, "token", "--workspace", key, "--customer", "cli-user", "--name", "Cli User"
+    )
+    assert customer.returncode == 0, customer.stderr
+    headers = {"Authorization": f"Bearer {last_line(customer.stdout)}"}
+    me = await client.get("/self", headers=headers)
+    assert me.status_code == 200, me.text
+    assert me.json()["internalId"] == "cli-user" and me.json()["name"] == "Cli User"
+    # A customer token is not an admin token.
+    assert_error(await client.post("/customers", json={"name": "x"}, headers=headers), 403)
+
+
+def test_token_needs_admin_or_customer(database_url: str) -> None:
+    key = f"cli-{uuid.uuid4().hex[:8]}"
+    assert run_cli(database_url, "workspace", "create", "--key", key).returncode == 0
+    result = run_cli(database_url, "token", "--workspace", key)
+    assert result.returncode != 0
+    assert "--admin" in result.stderr and "--customer" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_token_for_unknown_workspace(database_url: str) -> None:
+    result = run_cli(database_url, "token", "--workspace", "no-such-ws", "--admin")
+    assert result.returncode != 0
+    assert "no-such-ws" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_workspace_create_twice(database_url: str) -> None:
+    key = f"cli-{uuid.uuid4().hex[:8]}"
+    assert run_cli(database_url, "workspace", "create", "--key", key).returncode == 0
+    again = run_cli(database_url, "workspace", "create", "--key", key)
+    assert again.returncode != 0
+    assert "already exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_workspace_create_bad_key(database_url: str) -> None:
+    for key in ("", "k" * 256, "bad\tkey", "ünïcode"):
+        result = run_cli(database_url, "workspace", "create", "--key", key)
+        assert result.returncode != 0, key
+        assert "Traceback" not in result.stderr, result.stderr
+    result = run_cli(database_url, "workspace", "create", "--key", "ok-key", "--name", "n" * 1001)
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_usage_errors(database_url: str) -> None:
+    result = run_cli(database_url)
+    assert result.returncode == 2 and "usage" in result.stderr.lower()
+    result = run_cli(database_url, "token", "--admin")
+    assert result.returncode == 2 and "--workspace" in result.stderr
