@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -283,3 +284,17 @@ async def test_null_values_inside_meta_are_kept(client: httpx.AsyncClient, tenan
     # Omitting null optional fields must not strip nulls out of the caller's own JSON.
     body = await create(client, tenant, name="N", meta={"a": None, "b": [None, 1]})
     assert body["meta"] == {"a": None, "b": [None, 1]}
+
+
+async def test_parallel_creates_of_one_internal_id(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    responses = await asyncio.gather(
+        *(
+            client.post("/customers", json={"internalId": "same"}, headers=tenant.admin)
+            for _ in range(10)
+        )
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] + [409] * 9, [r.text for r in responses]
+    assert await tenant.count(Customer) == 1

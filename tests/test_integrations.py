@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -232,3 +233,26 @@ async def test_bad_bodies(client: httpx.AsyncClient, tenant: Tenant, body: Any) 
         assert_error(response, 400)
     assert (await client.get("/integrations/keep", headers=tenant.admin)).json() == original
     assert await tenant.count(Integration) == 1
+
+
+async def test_parallel_creates_of_one_key(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    responses = await asyncio.gather(
+        *(
+            client.post("/integrations", json={"key": "race"}, headers=tenant.admin)
+            for _ in range(10)
+        )
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] + [409] * 9, [r.text for r in responses]
+    assert await tenant.count(Integration) == 1
+
+
+@pytest.mark.parametrize("term", ["\\", "_", "%", "'", '"', "%_\\", "a%b"])
+async def test_search_with_special_characters(
+    client: httpx.AsyncClient, tenant: Tenant, term: str
+) -> None:
+    await create(client, tenant, name="plain")
+    special = await create(client, tenant, name=f"has {term} inside", key="special")
+    response = await client.get("/integrations", params={"search": term}, headers=tenant.admin)
+    assert response.status_code == 200, response.text
+    assert [item["id"] for item in response.json()["items"]] == [special["id"]]
