@@ -234,3 +234,34 @@ test("instances stay within their customer's scope", { skip: instancesSkip }, as
   );
   assert.deepEqual(ids((await intruder.dataLinkTableInstances.find({ connectionId: connection.id })).items), []);
 });
+
+test('restoring into a taken key or instance slot is already_exists', { skip: instancesSkip }, async () => {
+  const key = `reused-${sfx}`;
+  const old = await admin.dataLinkTables.create({ key });
+  await admin.dataLinkTable(key).archive();
+  // Uniqueness covers live rows only: the key is free again.
+  const replacement = await admin.dataLinkTables.create({ key });
+  assert.notEqual(replacement.id, old.id);
+  await assertMembraneError(admin.dataLinkTable(old.id).restore(), 'already_exists');
+
+  // The SDK reuses the whole selector, autoCreate included, for every verb: after archive()
+  // the same accessor's get() makes a fresh instance.
+  const accessor = customer.dataLinkTableInstance({ dataLinkTableKey: key, connectionId: connection.id, autoCreate: true });
+  const first = await accessor.get();
+  await accessor.delete();
+  assert.ok((await customer.dataLinkTableInstance(first.id).get()).archivedAt);
+  const second = await accessor.get();
+  assert.notEqual(second.id, first.id);
+  await assertMembraneError(customer.dataLinkTableInstance(first.id).restore(), 'already_exists');
+});
+
+test('a customer names its connection by integration key; an admin by connection id', { skip: instancesSkip }, async () => {
+  const key = `invoices-${sfx}`;
+  await admin.dataLinkTables.create({ key });
+  const byConnection = await admin
+    .dataLinkTableInstance({ dataLinkTableKey: key, connectionId: connection.id, autoCreate: true })
+    .get();
+  const byIntegration = await customer.dataLinkTableInstance({ dataLinkTableKey: key, integrationKey }).get();
+  assert.equal(byIntegration.id, byConnection.id);
+  assert.equal(byConnection.userId, connection.userId);
+});

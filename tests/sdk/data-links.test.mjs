@@ -72,6 +72,20 @@ test('createLink answers 204, which the SDK returns as ""; findLinks finds it', 
   assert.deepEqual(assertLinks(await instance.findLinks({ direction: 'export', externalRecordId: 'e1' })), []);
 });
 
+test('findLinks with autoCreate on a new connection creates the instance and finds nothing', { skip }, async () => {
+  tableCount += 1;
+  const key = `fresh-${sfx}-${tableCount}`;
+  await admin.dataLinkTables.create({ key });
+  const selector = { dataLinkTableKey: key, connectionId: connection.id };
+  assert.deepEqual(
+    assertLinks(await customer.dataLinkTableInstance({ ...selector, autoCreate: true }).findLinks({ appRecordId: 'a1' })),
+    [],
+  );
+  // The instance now exists: the selector without autoCreate finds it.
+  const instance = await customer.dataLinkTableInstance(selector).get();
+  assert.equal(instance.connectionId, connection.id);
+});
+
 test('direction "both" stores one import and one export link', { skip }, async () => {
   const instance = await freshInstance();
   await instance.createLink({ externalRecordId: 'e1', appRecordId: 'a1', direction: 'both' });
