@@ -302,3 +302,35 @@ test("instances stay within their customer's scope; record calls are 501", { ski
   // Reading external data needs a live connector: out of scope, answered 501 not_implemented.
   await assertMembraneError(customer.dataSourceInstance(instance.id).listRecords({}), 'not_implemented');
 });
+
+test('a key shared by two integrations needs the integration named', { skip: sourcesSkip }, async () => {
+  const key = `shared-${sfx}`;
+  const other = await admin.integrations.create({ key: `trello-${sfx}`, name: 'Trello' });
+  const mine = await admin.dataSources.create({ key, integrationId: integration.id });
+  const theirs = await admin.dataSources.create({ key, integrationId: other.id });
+
+  await assertMembraneError(admin.dataSource(key).get(), undefined);
+  assert.equal((await admin.dataSource({ key, integrationKey }).get()).id, mine.id);
+  assert.equal((await admin.dataSource({ key, integrationId: other.id }).get()).id, theirs.id);
+});
+
+test('universal data sources: found under any integration, instantiated per connection', { skip: connectionLevelSkip || integrationLevelSkip }, async () => {
+  const key = `people-${sfx}`;
+  const universal = assertSchema(
+    DataSourceApiResponse,
+    await admin.dataSources.create({ key, name: 'People', udm: 'contacts' }),
+  );
+  assert.equal(universal.integrationId, undefined);
+  assert.equal(universal.udm, 'contacts');
+
+  // Under an integration, a key with no integration-specific data source is the universal one.
+  assert.equal((await admin.integration(integrationKey).dataSource(key).get()).id, universal.id);
+
+  const instance = assertSchema(
+    DataSourceInstanceApiResponse,
+    await customer.connection(connection.id).dataSource(key).get({ autoCreate: true }),
+  );
+  assert.ok([instance.dataSourceId, instance.universalDataSourceId].includes(universal.id));
+  assert.equal(instance.udm, 'contacts');
+  assert.equal(instance.connectionId, connection.id);
+});
