@@ -130,6 +130,8 @@ def include_routers(app: FastAPI) -> None:
     from datalinks.data_link_table_instances.router import router as data_link_table_instances
     from datalinks.data_link_tables.router import router as data_link_tables
     from datalinks.data_links.router import router as data_links
+    from datalinks.data_source_instances.router import router as data_source_instances
+    from datalinks.data_sources.router import router as data_sources
     from datalinks.integrations.router import router as integrations
 
     for router in (
@@ -140,6 +142,8 @@ def include_routers(app: FastAPI) -> None:
         data_link_tables,
         data_link_table_instances,
         data_links,
+        data_sources,
+        data_source_instances,
     ):
         app.include_router(router)
 

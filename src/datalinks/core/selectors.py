@@ -39,6 +39,8 @@ class InstanceSelector:
     connection: ConnectionSelector
     instance_key: str | None
     auto_create: bool
+    # Data sources may also be named by their universal data model (`udm=contacts`).
+    parent_udm: str | None = None
 
 
 def _value(params: QueryParams, name: str) -> str | None:
@@ -66,8 +68,10 @@ def instance_selector(
     parent_id_field: str,
     parent_key_field: str,
     parent_id: str | None = None,
+    parent_udm_field: str | None = None,
 ) -> InstanceSelector:
-    """Read a selector; `parent_id` is the parent named by the path (table-addressed routes)."""
+    """Read a selector; `parent_id` is the parent named by the path (table-addressed routes);
+    `parent_udm_field` lets a parent be named by that field too."""
     selector = InstanceSelector(
         id=_value(params, "id"),
         parent_id=parent_id or _value(params, parent_id_field),
@@ -75,13 +79,16 @@ def instance_selector(
         connection=connection_selector(params),
         instance_key=_value(params, "instanceKey"),
         auto_create=bool(parse_bool("autoCreate", params.get("autoCreate"))),
+        parent_udm=None if parent_id or not parent_udm_field else _value(params, parent_udm_field),
     )
     if selector.id:
         return selector
-    if not (selector.parent_id or selector.parent_key):
+    if not (selector.parent_id or selector.parent_key or selector.parent_udm):
+        alternatives = f"{parent_id_field} or {parent_key_field}"
+        if parent_udm_field:
+            alternatives = f"{parent_id_field}, {parent_key_field} or {parent_udm_field}"
         raise ValidationFailed.field(
-            parent_id_field,
-            f"an instance selector needs id, or {parent_id_field} or {parent_key_field}",
+            parent_id_field, f"an instance selector needs id, or {alternatives}"
         )
     if not selector.connection.given:
         raise ValidationFailed.field(

@@ -1,0 +1,333 @@
+"""Data sources: workspace elements, universal (no integration) or integration-specific."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from datalinks.core.auth import Principal
+from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
+from datalinks.core.pagination import PageParams
+from datalinks.core.repository import ElementRepository
+from datalinks.core.search import search_filter
+from datalinks.data_source_instances.paths import PathError, compute_path, parse_path
+from datalinks.data_sources.collections import DataCollectionRepository
+from datalinks.data_sources.schemas import DataSourceExport
+from datalinks.integrations.repository import named_element_values
+from datalinks.models import DataSource, Integration
+from datalinks.models.data_source import (
+    DEFAULT_FULL_SYNC_INTERVAL_SECONDS,
+    DEFAULT_PULL_UPDATES_INTERVAL_SECONDS,
+)
+
+INTEGRATION_REFS = ("integration_id", "integration_key", "integration_uuid")
+PARENT_REFS = ("parent_id", "parent_key", "parent_uuid")
+COLLECTION_FIELDS = ("integration_id", "collection_key", "collection_parameters")
+# Accepted on a data source's body and not stored on it: derived, or an instance's own setting.
+IGNORED = ("default_path", "subscribed_to", "subscriptions")
+EXPORTED = (
+    "uuid",
+    "key",
+    "name",
+    "description",
+    "meta",
+    "udm",
+    "collection_key",
+    "collection_parameters",
+    "pull_updates_interval_seconds",
+    "full_sync_interval_seconds",
+)
+
+
+def collection_from_path(changes: dict[str, Any], field: str = "path") -> None:
+    """Turn a (deprecated) written `path` into collectionKey and collectionParameters; fields
+    sent explicitly alongside it win."""
+    path = changes.pop(field, None)
+    if path is None:
+        return
+    try:
+        key, parameters = parse_path(path)
+    except PathError as exc:
+        raise ValidationFailed.field(field, str(exc)) from None
+    if changes.get("collection_key") is None:
+        changes["collection_key"] = key
+    if changes.get("collection_parameters") is None:
+        changes["collection_parameters"] = parameters
+
+
+@dataclass(frozen=True)
+class SourceFilters:
+    search: str | None = None
+    include_archived: bool = False
+    integration_id: str | None = None
+    is_universal: bool | None = None
+    parent_id: str | None = None
+    id: str | None = None
+
+
+class DataSourceRepository(ElementRepository[DataSource]):
+    model = DataSource
+    noun = "Data source"
+
+    def __init__(
+        self, session: AsyncSession, principal: Principal, integration: Integration | None = None
+    ) -> None:
+        super().__init__(session, principal)
+        # The integration a route is under (or its query names): keys resolve within it first,
+        # then among universal data sources, and creates default to it.
+        self.integration = integration
+
+    def conflict_message(self) -> str:
+        return (
+            "A live data source with this key already exists for this integration (or among "
+            "universal data sources), or its uuid is taken"
+        )
+
+    def context(self) -> Integration:
+        """The integration of a route under `/integrations/{integration}`."""
+        if self.integration is None:
+            raise BadRequest("This route needs an integration")
+        return self.integration
+
+    async def find(
+        self, filters: SourceFilters, params: PageParams
+    ) -> tuple[list[DataSource], str | None]:
+        stmt = self.scoped()
+        if not filters.include_archived:
+            stmt = self.live(stmt)
+        if filters.search:
+            stmt = stmt.where(search_filter(filters.search, DataSource.name, DataSource.key))
+        if filters.integration_id:
+            stmt = stmt.where(DataSource.integration_id == filters.integration_id)
+        if filters.is_universal is not None:
+            stmt = stmt.where(
+                DataSource.integration_id.is_(None)
+                if filters.is_universal
+                else DataSource.integration_id.is_not(None)
+            )
+        if filters.parent_id:
+            stmt = stmt.where(DataSource.parent_id == filters.parent_id)
+        if filters.id:
+            stmt = stmt.where(DataSource.id == filters.id)
+        return await self.page(stmt, params)
+
+    async def export(self, element: DataSource) -> DataSourceExport:
+        integration = (
+            await self.session.get_one(Integration, element.integration_id)
+            if element.integration_id
+            else None
+        )
+        parent = (
+            await self.session.get_one(DataSource, element.parent_id) if element.parent_id else None
+        )
+        return DataSourceExport.model_validate(
+            {
+                **{name: getattr(element, name) for name in EXPORTED},
+                "integration_uuid": integration.uuid if integration else None,
+                "parent_uuid": parent.uuid if parent else None,
+                "is_universal": element.integration_id is None,
+                "path": compute_path(element.collection_key, element.collection_parameters),
+            }
+        )
+
+    @property
+    def collections(self) -> DataCollectionRepository:
+        return DataCollectionRepository(self.session, self.principal.workspace_id)
+
+    async def integration_by(
+        self, integration_id: str | None, key: str | None, uuid: str | None
+    ) -> Integration:
+        column, value, field = (
+            (Integration.id, integration_id, "integrationId")
+            if integration_id
+            else (Integration.key, key, "integrationKey")
+            if key
+            else (Integration.uuid, uuid, "integrationUuid")
+        )
+        stmt = select(Integration).where(
+            Integration.workspace_id == self.principal.workspace_id, column == value
+        )
+        if column is not Integration.id:
+            stmt = stmt.where(Integration.archived_at.is_(None))
+        found = (await self.session.execute(stmt)).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"Integration {value!r} ({field}) not found")
+        return found
+
+    def _in_context(
+        self, stmt: Select[DataSource], integration_id: str | None
+    ) -> Select[DataSource]:
+        """Keys resolve to the integration's own data source first, then the universal one."""
+        if integration_id is None:
+            return stmt.where(DataSource.integration_id.is_(None))
+        return stmt.where(
+            or_(DataSource.integration_id == integration_id, DataSource.integration_id.is_(None))
+        ).order_by(DataSource.integration_id.is_(None))
+
+    async def find_by_id_or_key(
+        self, selector: str, stmt: Select[DataSource] | None = None
+    ) -> DataSource | None:
+        base = stmt if stmt is not None else self.scoped()
+        by_id = (
+            await self.session.execute(base.where(DataSource.id == selector))
+        ).scalar_one_or_none()
+        if by_id is not None:
+            return by_id
+        live = self.live(base).where(DataSource.key == selector)
+        if self.integration is not None:
+            return await self._first(self._in_context(live, self.integration.id))
+        # No integration named: a universal data source is the natural answer; otherwise the
+        # key must be unambiguous across integrations.
+        rows = (
+            (
+                await self.session.execute(
+                    live.order_by(DataSource.integration_id.is_not(None)).limit(2)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if len(rows) > 1 and rows[0].integration_id is not None:
+            raise BadRequest(
+                f"Data source key {selector!r} exists for several integrations; "
+                "add integrationId or integrationKey"
+            )
+        return rows[0] if rows else None
+
+    async def _first(self, stmt: Select[DataSource]) -> DataSource | None:
+        return (await self.session.execute(stmt.limit(1))).scalars().first()
+
+    async def for_instance(
+        self,
+        integration_id: str,
+        *,
+        data_source_id: str | None = None,
+        key: str | None = None,
+        udm: str | None = None,
+        id_or_key: str | None = None,
+    ) -> DataSource:
+        """The data source an instance selector names, for a connection to `integration_id`:
+        by id (archived too), else by key or udm among live ones, the integration's own first."""
+        if data_source_id or id_or_key:
+            found = (
+                await self.session.execute(
+                    self.scoped().where(DataSource.id == (data_source_id or id_or_key))
+                )
+            ).scalar_one_or_none()
+            if found is None and data_source_id:
+                raise NotFound(f"Data source {data_source_id!r} not found")
+            if found is not None:
+                if found.integration_id not in (None, integration_id):
+                    raise BadRequest(
+                        "The data source belongs to another integration than the connection"
+                    )
+                return found
+            key = id_or_key
+        live = self.live(self.scoped())
+        if key:
+            found = await self._first(
+                self._in_context(live.where(DataSource.key == key), integration_id)
+            )
+            if found is None:
+                raise NotFound(f"Data source {key!r} not found")
+            return found
+        stmt = self._in_context(live.where(DataSource.udm == udm), integration_id).order_by(
+            DataSource.created_at
+        )
+        rows = (await self.session.execute(stmt.limit(2))).scalars().all()
+        if not rows:
+            raise NotFound(f"No data source for udm {udm!r}")
+        if len(rows) > 1 and rows[0].integration_id == rows[1].integration_id:
+            raise BadRequest(f"Several data sources have udm {udm!r}; name one by key or id")
+        return rows[0]
+
+    async def _parent(self, values: dict[str, Any]) -> str | None:
+        parent_id, key, uuid = (values.pop(name, None) for name in PARENT_REFS)
+        if not (parent_id or key or uuid):
+            return None
+        column, value = (
+            (DataSource.id, parent_id)
+            if parent_id
+            else (DataSource.key, key)
+            if key
+            else (DataSource.uuid, uuid)
+        )
+        stmt = self.scoped().where(column == value, DataSource.integration_id.is_(None))
+        if column is not DataSource.id:
+            stmt = self.live(stmt)
+        found = await self._first(stmt)
+        if found is None:
+            raise NotFound(f"Universal parent data source {value!r} not found")
+        return found.id
+
+    async def _integration_id(self, values: dict[str, Any]) -> str | None:
+        """The integration the values name (or the route's), popping the reference fields."""
+        refs = [values.pop(name, None) for name in INTEGRATION_REFS]
+        universal = values.pop("is_universal", None)
+        named = await self.integration_by(*refs) if any(refs) else None
+        if named and self.integration and named.id != self.integration.id:
+            raise ValidationFailed.field(
+                "integrationId", "names another integration than the route"
+            )
+        chosen = named or self.integration
+        if universal and chosen is not None:
+            raise ValidationFailed.field(
+                "isUniversal", "a universal data source cannot name an integration"
+            )
+        if chosen is not None and chosen.archived_at is not None:
+            raise BadRequest("The integration is archived")
+        return chosen.id if chosen else None
+
+    async def create(self, values: dict[str, Any]) -> DataSource:
+        values = {name: value for name, value in values.items() if name not in IGNORED}
+        integration_id = await self._integration_id(values)
+        parent_id = await self._parent(values)
+        collection_from_path(values)
+        await self.collections.check_choice(
+            integration_id, values.get("collection_key"), values.get("collection_parameters")
+        )
+        values.setdefault("pull_updates_interval_seconds", DEFAULT_PULL_UPDATES_INTERVAL_SECONDS)
+        values.setdefault("full_sync_interval_seconds", DEFAULT_FULL_SYNC_INTERVAL_SECONDS)
+        row = DataSource(
+            workspace_id=self.principal.workspace_id,
+            integration_id=integration_id,
+            parent_id=parent_id,
+            **named_element_values(values),
+        )
+        return await self.add(row)
+
+    async def save(self, element: DataSource, changes: dict[str, Any]) -> DataSource:
+        """Resolve references and check the resulting collection choice before saving."""
+        self.ensure_live(element)
+        changes = {name: value for name, value in changes.items() if name not in IGNORED}
+        if any(changes.get(name) for name in (*INTEGRATION_REFS, "is_universal")):
+            changes["integration_id"] = await self._integration_id(changes)
+        else:
+            for name in (*INTEGRATION_REFS, "is_universal"):
+                changes.pop(name, None)
+        if any(changes.get(name) for name in PARENT_REFS):
+            changes["parent_id"] = await self._parent(changes)
+        else:
+            for name in PARENT_REFS:
+                changes.pop(name, None)
+        collection_from_path(changes)
+        if any(name in changes for name in COLLECTION_FIELDS):
+            after = {name: changes.get(name, getattr(element, name)) for name in COLLECTION_FIELDS}
+            await self.collections.check_choice(
+                after["integration_id"], after["collection_key"], after["collection_parameters"]
+            )
+        return await super().save(element, changes)
+
+    @staticmethod
+    def defaults(row: DataSource) -> dict[str, Any]:
+        """The settings an instance copies from its data source (and resets to)."""
+        return {
+            "udm": row.udm,
+            "collection_key": row.collection_key,
+            "collection_parameters": row.collection_parameters,
+            "pull_updates_interval_seconds": row.pull_updates_interval_seconds,
+            "full_sync_interval_seconds": row.full_sync_interval_seconds,
+        }

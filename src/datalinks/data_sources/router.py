@@ -1,0 +1,391 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request, Response
+
+from datalinks.core.auth import PrincipalDep
+from datalinks.core.element_routes import add_element_routes
+from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
+from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.query import parse_bool
+from datalinks.core.routing import ApiRouter
+from datalinks.core.schemas import Key, change_set
+from datalinks.core.selectors import connection_selector
+from datalinks.data_source_instances.repository import (
+    DataSourceInstanceRepository,
+    Missing,
+    ResolvedInstance,
+)
+from datalinks.data_source_instances.schemas import DataSourceInstance, DataSourceInstanceWrite
+from datalinks.data_sources import schemas
+from datalinks.data_sources.repository import DataSourceRepository, SourceFilters
+from datalinks.db.session import SessionDep
+from datalinks.integrations.repository import IntegrationRepository
+from datalinks.models import DataSource
+
+router = ApiRouter(tags=["Data Sources"])
+# Required columns and references: a PUT changes them only when it sends a value.
+KEEP = frozenset(
+    {
+        "key",
+        "name",
+        "uuid",
+        "pull_updates_interval_seconds",
+        "full_sync_interval_seconds",
+        "integration_id",
+        "integration_key",
+        "integration_uuid",
+        "parent_id",
+        "parent_key",
+        "parent_uuid",
+        "is_universal",
+    }
+)
+LAYERS = ("universal", "integration", "connection")
+SourceOrInstance = schemas.DataSource | DataSourceInstance
+
+
+async def repository(
+    request: Request, session: SessionDep, principal: PrincipalDep
+) -> DataSourceRepository:
+    """`integrationId`/`integrationKey` in the query say which integration a key means."""
+    repo = DataSourceRepository(session, principal)
+    integration_id = request.query_params.get("integrationId") or None
+    integration_key = request.query_params.get("integrationKey") or None
+    if integration_id or integration_key:
+        repo.integration = await repo.integration_by(integration_id, integration_key, None)
+    return repo
+
+
+async def integration_repository(
+    integration: str, session: SessionDep, principal: PrincipalDep
+) -> DataSourceRepository:
+    """Routes under `/integrations/{integration}`: the path names the integration."""
+    found = await IntegrationRepository(session, principal).get(integration)
+    return DataSourceRepository(session, principal, found)
+
+
+RepoDep = Annotated[DataSourceRepository, Depends(repository, scope="function")]
+IntegrationRepoDep = Annotated[
+    DataSourceRepository, Depends(integration_repository, scope="function")
+]
+
+
+def _instances(repo: DataSourceRepository) -> DataSourceInstanceRepository:
+    return DataSourceInstanceRepository(repo.session, repo.principal)
+
+
+def _names_connection(request: Request) -> bool:
+    """Membrane's `layer=connection` addressing: a connection in the query means the route acts
+    on that connection's instance of the data source (`integrationId`/`integrationKey` alone
+    only disambiguate the key)."""
+    params = request.query_params
+    return bool(params.get("connectionId") or params.get("connectionKey"))
+
+
+async def _flat_instance(
+    repo: DataSourceRepository, selector: str, request: Request, missing: Missing
+) -> ResolvedInstance | None:
+    instances = _instances(repo)
+    params = request.query_params
+    connection = await instances.connections.for_selector(connection_selector(params))
+    return await instances.at_connection(
+        connection,
+        selector,
+        params.get("instanceKey") or None,
+        missing,
+        bool(parse_bool("autoCreate", params.get("autoCreate"))),
+    )
+
+
+def _resolved(resolved: ResolvedInstance | None) -> ResolvedInstance:
+    if resolved is None:
+        raise NotFound("No data source instance for this data source and connection")
+    return resolved
+
+
+def _instance_out(resolved: ResolvedInstance | None) -> DataSourceInstance:
+    found = _resolved(resolved)
+    return DataSourceInstance.of(found.instance, found.source)
+
+
+@router.get(
+    "/data-sources", operation_id="listDataSources", response_model=Page[schemas.DataSource]
+)
+async def list_data_sources(
+    repo: RepoDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    search: str | None = None,
+    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    is_universal: Annotated[str | None, Query(alias="isUniversal")] = None,
+    layer: str | None = None,
+    parent_id: Annotated[str | None, Query(alias="parentId")] = None,
+    universal_parent_id: Annotated[str | None, Query(alias="universalParentId")] = None,
+    data_source_id: Annotated[str | None, Query(alias="dataSourceId")] = None,
+) -> dict[str, Any]:
+    if layer and layer not in LAYERS:
+        raise ValidationFailed.field("layer", f"must be one of {', '.join(LAYERS)}")
+    universal = parse_bool("isUniversal", is_universal)
+    if layer == "universal":
+        universal = True
+    elif layer == "integration":
+        universal = False
+    filters = SourceFilters(
+        search=search,
+        include_archived=bool(parse_bool("includeArchived", include_archived)),
+        integration_id=repo.integration.id if repo.integration else None,
+        is_universal=universal,
+        parent_id=parent_id or universal_parent_id,
+        id=data_source_id,
+    )
+    items, cursor = await repo.find(filters, page)
+    return {"items": items, "cursor": cursor}
+
+
+@router.post("/data-sources", operation_id="createDataSource", response_model=schemas.DataSource)
+async def create_data_source(body: schemas.DataSourceWrite, repo: RepoDep) -> DataSource:
+    repo.principal.require_admin()
+    repo.integration = None
+    return await repo.create(body.model_dump(exclude_none=True))
+
+
+@router.get("/data-source", operation_id="findDataSource", response_model=schemas.DataSource)
+async def find_data_source(
+    repo: RepoDep, id: str | None = None, key: str | None = None
+) -> DataSource:
+    if not id and not key:
+        raise ValidationFailed.field("id", "id or key is required")
+    return await repo.get(id or key or "")
+
+
+@router.get(
+    "/data-sources/{selector}", operation_id="getDataSource", response_model=SourceOrInstance
+)
+async def get_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
+    if _names_connection(request):
+        return _instance_out(await _flat_instance(repo, selector, request, Missing.AUTO))
+    return schemas.DataSource.model_validate(await repo.get(selector))
+
+
+async def _update(
+    selector: str,
+    request: Request,
+    body: schemas.DataSourceWrite,
+    repo: DataSourceRepository,
+    replace: bool,
+) -> Any:
+    if _names_connection(request):
+        found = _resolved(await _flat_instance(repo, selector, request, Missing.AUTO))
+        sent = {
+            name: value
+            for name, value in body.model_dump(exclude_unset=True).items()
+            if name in DataSourceInstanceWrite.model_fields
+        }
+        changed = await _instances(repo).change_settings(found, sent, replace=replace)
+        return DataSourceInstance.of(changed.instance, changed.source)
+    repo.principal.require_admin()
+    element = await repo.get(selector)
+    saved = await repo.save(element, change_set(body, replace=replace, keep=KEEP))
+    return schemas.DataSource.model_validate(saved)
+
+
+@router.put(
+    "/data-sources/{selector}", operation_id="putDataSource", response_model=SourceOrInstance
+)
+async def put_data_source(
+    selector: str, request: Request, body: schemas.DataSourceWrite, repo: RepoDep
+) -> Any:
+    return await _update(selector, request, body, repo, replace=True)
+
+
+@router.patch(
+    "/data-sources/{selector}", operation_id="updateDataSource", response_model=SourceOrInstance
+)
+async def patch_data_source(
+    selector: str, request: Request, body: schemas.DataSourceWrite, repo: RepoDep
+) -> Any:
+    return await _update(selector, request, body, repo, replace=False)
+
+
+@router.delete(
+    "/data-sources/{selector}", operation_id="archiveDataSource", response_class=Response
+)
+async def archive_data_source(selector: str, request: Request, repo: RepoDep) -> Response:
+    if _names_connection(request):
+        resolved = await _flat_instance(repo, selector, request, Missing.NONE)
+        if resolved is not None:
+            await _instances(repo).archive(resolved.instance)
+        return Response(status_code=200)
+    repo.principal.require_admin()
+    await repo.archive(await repo.get(selector))
+    return Response(status_code=200)
+
+
+@router.post(
+    "/data-sources/{selector}/restore",
+    operation_id="restoreDataSource",
+    response_model=SourceOrInstance,
+)
+async def restore_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
+    if _names_connection(request):
+        resolved = await _flat_instance(repo, selector, request, Missing.NOT_FOUND)
+        restored = await _instances(repo).restore_instance(_resolved(resolved))
+        return DataSourceInstance.of(restored.instance, restored.source)
+    repo.principal.require_admin()
+    return schemas.DataSource.model_validate(await repo.restore(await repo.get(selector)))
+
+
+async def _no_op_or_instance(
+    selector: str, request: Request, repo: DataSourceRepository, action: str
+) -> Any:
+    """`reset`, `setup` and `refresh` have nothing to do on a data source here (no connector
+    to read a schema from); on a connection's instance, reset and setup do their work."""
+    if _names_connection(request) and action != "refresh":
+        instances = _instances(repo)
+        resolved = _resolved(await _flat_instance(repo, selector, request, Missing.AUTO))
+        done = await (instances.reset if action == "reset" else instances.setup)(resolved)
+        return DataSourceInstance.of(done.instance, done.source)
+    repo.principal.require_admin()
+    return schemas.DataSource.model_validate(await repo.get(selector))
+
+
+@router.post(
+    "/data-sources/{selector}/reset",
+    operation_id="resetDataSource",
+    response_model=SourceOrInstance,
+)
+async def reset_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
+    return await _no_op_or_instance(selector, request, repo, "reset")
+
+
+@router.post(
+    "/data-sources/{selector}/setup",
+    operation_id="setupDataSource",
+    response_model=SourceOrInstance,
+)
+async def setup_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
+    return await _no_op_or_instance(selector, request, repo, "setup")
+
+
+@router.post(
+    "/data-sources/{selector}/refresh",
+    operation_id="refreshDataSource",
+    response_model=schemas.DataSource,
+)
+async def refresh_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
+    return await _no_op_or_instance(selector, request, repo, "refresh")
+
+
+@router.get(
+    "/data-sources/{selector}/export",
+    operation_id="exportDataSource",
+    response_model=schemas.DataSourceExport,
+)
+async def export_data_source(selector: str, repo: RepoDep) -> schemas.DataSourceExport:
+    return await repo.export(await repo.get(selector))
+
+
+# --- under an integration ---------------------------------------------------------------
+
+
+@router.get(
+    "/integrations/{integration}/data-sources",
+    operation_id="listIntegrationDataSources",
+    response_model=Page[schemas.DataSource],
+)
+async def list_integration_data_sources(
+    repo: IntegrationRepoDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    search: str | None = None,
+    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+) -> dict[str, Any]:
+    filters = SourceFilters(
+        search=search,
+        include_archived=bool(parse_bool("includeArchived", include_archived)),
+        integration_id=repo.context().id,
+    )
+    items, cursor = await repo.find(filters, page)
+    return {"items": items, "cursor": cursor}
+
+
+@router.post(
+    "/integrations/{integration}/data-sources",
+    operation_id="createIntegrationDataSource",
+    response_model=schemas.DataSource,
+)
+async def create_integration_data_source(
+    body: schemas.DataSourceWrite, repo: IntegrationRepoDep
+) -> DataSource:
+    repo.principal.require_admin()
+    return await repo.create(body.model_dump(exclude_none=True))
+
+
+@router.post(
+    "/integrations/{integration}/data-sources/{selector}/reset",
+    operation_id="resetIntegrationDataSource",
+    response_model=schemas.DataSource,
+)
+async def reset_integration_data_source(selector: str, repo: IntegrationRepoDep) -> DataSource:
+    repo.principal.require_admin()
+    return await repo.get(selector)
+
+
+add_element_routes(
+    router,
+    path="/integrations/{integration}/data-sources",
+    name="IntegrationDataSource",
+    repo_dep=IntegrationRepoDep,
+    write_model=schemas.DataSourceWrite,
+    out_model=schemas.DataSource,
+    keep=KEEP,
+)
+
+
+# --- the integration's data collections ---------------------------------------------------
+
+
+@router.get(
+    "/integrations/{integration}/data",
+    operation_id="getDataCollections",
+    response_model=list[schemas.DataCollectionListItem],
+)
+async def list_data_collections(repo: IntegrationRepoDep) -> list[Any]:
+    return await repo.collections.all_for(repo.context().id)
+
+
+@router.get(
+    "/integrations/{integration}/data/{collection_key}",
+    operation_id="getDataCollection",
+    response_model=schemas.DataCollectionSpec,
+)
+async def get_data_collection(collection_key: str, repo: IntegrationRepoDep) -> Any:
+    return await repo.collections.get(repo.context().id, collection_key)
+
+
+@router.put(
+    "/integrations/{integration}/data/{collection_key}",
+    operation_id="putDataCollection",
+    response_model=schemas.DataCollectionSpec,
+)
+async def put_data_collection(
+    collection_key: Key, body: schemas.DataCollectionWrite, repo: IntegrationRepoDep
+) -> Any:
+    repo.principal.require_admin()
+    integration = repo.context()
+    if integration.archived_at is not None:
+        raise BadRequest("The integration is archived; restore it before changing it")
+    return await repo.collections.put(
+        integration.id, collection_key, body.name or collection_key, body.parameters_schema
+    )
+
+
+@router.delete(
+    "/integrations/{integration}/data/{collection_key}",
+    operation_id="deleteDataCollection",
+    response_class=Response,
+)
+async def delete_data_collection(collection_key: str, repo: IntegrationRepoDep) -> Response:
+    repo.principal.require_admin()
+    await repo.collections.delete(repo.context().id, collection_key)
+    return Response(status_code=200)

@@ -1,0 +1,384 @@
+"""Data sources: workspace elements, universal or integration-specific (contract §8.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from datalinks.models import DataSource
+from tests.helpers import Tenant, assert_error
+
+
+async def integration(client: httpx.AsyncClient, tenant: Tenant, key: str) -> dict[str, Any]:
+    r = await client.post("/integrations", json={"key": key, "name": key}, headers=tenant.admin)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def create(client: httpx.AsyncClient, tenant: Tenant, **body: Any) -> dict[str, Any]:
+    r = await client.post("/data-sources", json=body, headers=tenant.admin)
+    assert r.status_code == 200, r.text
+    created: dict[str, Any] = r.json()
+    return created
+
+
+async def test_create_universal_with_defaults(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    ds = await create(client, tenant, name="All Tasks", udm="tasks")
+    assert ds["key"] == "all-tasks" and ds["name"] == "All Tasks"
+    assert ds["isUniversal"] is True and "integrationId" not in ds
+    assert ds["pullUpdatesIntervalSeconds"] == 300
+    assert ds["fullSyncIntervalSeconds"] == 10800
+    assert ds["udm"] == "tasks" and ds["state"] == "READY"
+    assert ds["revision"] == "1" and ds["isCustomized"] is False
+    assert ds["uuid"] and ds["createdAt"].endswith("Z")
+    assert "path" not in ds and "archivedAt" not in ds
+    assert None not in ds.values()
+
+
+async def test_create_integration_specific(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    hubspot = await integration(client, tenant, "hubspot")
+    ds = await create(
+        client,
+        tenant,
+        key="tasks",
+        integrationKey="hubspot",
+        collectionKey="tasks",
+        collectionParameters={"projectId": "123"},
+        pullUpdatesIntervalSeconds=600,
+        fullSyncIntervalSeconds=7200,
+        description="Open tasks",
+        meta={"team": "sales"},
+    )
+    assert ds["name"] == "tasks" and ds["integrationId"] == hubspot["id"]
+    assert ds["isUniversal"] is False
+    assert ds["path"] == ds["defaultPath"] == "/data/tasks?projectId=123"
+    assert ds["pullUpdatesIntervalSeconds"] == 600 and ds["fullSyncIntervalSeconds"] == 7200
+    assert ds["meta"] == {"team": "sales"} and ds["description"] == "Open tasks"
+    by_id = await create(client, tenant, key="t2", integrationId=hubspot["id"])
+    by_uuid = await create(client, tenant, key="t3", integrationUuid=hubspot["uuid"])
+    assert by_id["integrationId"] == by_uuid["integrationId"] == hubspot["id"]
+
+
+async def test_create_from_path(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    ds = await create(client, tenant, key="t", path="/data/tasks?projectId=9&f[a]=1")
+    assert ds["collectionKey"] == "tasks"
+    assert ds["collectionParameters"] == {"projectId": "9", "f": {"a": "1"}}
+    assert ds["path"] == "/data/tasks?f[a]=1&projectId=9"
+    r = await client.post("/data-sources", json={"key": "u", "path": "tasks"}, headers=tenant.admin)
+    assert assert_error(r, 400)["data"]["issues"][0]["path"] == "path"
+
+
+async def test_duplicate_key_is_409(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await integration(client, tenant, "hubspot")
+    await integration(client, tenant, "pipedrive")
+    await create(client, tenant, key="tasks", integrationKey="hubspot")
+    r = await client.post(
+        "/data-sources", json={"key": "tasks", "integrationKey": "hubspot"}, headers=tenant.admin
+    )
+    assert_error(r, 409, "already_exists")
+    # Keys are unique per integration, and among universal data sources.
+    await create(client, tenant, key="tasks", integrationKey="pipedrive")
+    await create(client, tenant, key="tasks")
+    r = await client.post("/data-sources", json={"key": "tasks"}, headers=tenant.admin)
+    assert_error(r, 409, "already_exists")
+    assert await tenant.count(DataSource) == 3
+
+
+async def test_writes_need_admin(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    ds = await create(client, tenant, key="tasks")
+    alice = tenant.customer("alice")
+    r = await client.post("/data-sources", json={"key": "x"}, headers=alice)
+    assert_error(r, 403, "access_denied")
+    for method, path in [
+        ("PUT", "/data-sources/tasks"),
+        ("PATCH", "/data-sources/tasks"),
+        ("DELETE", "/data-sources/tasks"),
+        ("POST", "/data-sources/tasks/restore"),
+        ("POST", "/data-sources/tasks/reset"),
+        ("POST", "/data-sources/tasks/setup"),
+    ]:
+        body = {"name": "x"} if method in ("PUT", "PATCH") else None
+        r = await client.request(method, path, json=body, headers=alice)
+        assert_error(r, 403, "access_denied")
+    # Reading is open to the workspace's customers.
+    r = await client.get("/data-sources/tasks", headers=alice)
+    assert r.status_code == 200 and r.json()["id"] == ds["id"]
+    assert (await client.get("/data-sources", headers=alice)).json()["items"][0]["id"] == ds["id"]
+    assert await tenant.count(DataSource) == 1
+    assert (await client.get("/data-sources/tasks", headers=tenant.admin)).json()["name"] == "tasks"
+
+
+async def test_get_by_id_key_and_object_selector(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await integration(client, tenant, "hubspot")
+    await integration(client, tenant, "pipedrive")
+    hub = await create(client, tenant, key="tasks", integrationKey="hubspot")
+    pipe = await create(client, tenant, key="tasks", integrationKey="pipedrive")
+    r = await client.get(f"/data-sources/{hub['id']}", headers=tenant.admin)
+    assert r.json()["id"] == hub["id"]
+    # The key names two integrations' data sources: ambiguous without an integration.
+    assert_error(await client.get("/data-sources/tasks", headers=tenant.admin), 400)
+    r = await client.get("/data-sources/tasks?integrationKey=pipedrive", headers=tenant.admin)
+    assert r.json()["id"] == pipe["id"]
+    r = await client.get(
+        "/data-source", params={"key": "tasks", "integrationKey": "hubspot"}, headers=tenant.admin
+    )
+    assert r.json()["id"] == hub["id"]
+    r = await client.get("/data-source", params={"id": pipe["id"]}, headers=tenant.admin)
+    assert r.json()["id"] == pipe["id"]
+    assert_error(await client.get("/data-source", headers=tenant.admin), 400)
+    # A universal data source is the answer when no integration is named.
+    universal = await create(client, tenant, key="tasks")
+    r = await client.get("/data-sources/tasks", headers=tenant.admin)
+    assert r.json()["id"] == universal["id"]
+    r = await client.get("/data-sources/tasks?integrationKey=hubspot", headers=tenant.admin)
+    assert r.json()["id"] == hub["id"]
+    assert_error(await client.get("/data-sources/nope", headers=tenant.admin), 404, "not_found")
+    r = await client.get("/data-sources/tasks?integrationKey=nope", headers=tenant.admin)
+    assert_error(r, 404, "not_found")
+
+
+async def test_patch_and_put(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    ds = await create(
+        client, tenant, key="tasks", description="d", udm="tasks", collectionKey="tasks"
+    )
+    r = await client.patch("/data-sources/tasks", json={"name": "Tasks"}, headers=tenant.admin)
+    assert r.status_code == 200, r.text
+    patched = r.json()
+    assert patched["name"] == "Tasks" and patched["description"] == "d"
+    assert patched["revision"] == "2"
+    r = await client.patch(
+        "/data-sources/tasks", json={"path": "/data/issues?repo=x"}, headers=tenant.admin
+    )
+    assert r.json()["collectionKey"] == "issues"
+    assert r.json()["collectionParameters"] == {"repo": "x"}
+    # PUT replaces the editable fields; key, name and the intervals stay unless sent.
+    r = await client.put(
+        f"/data-sources/{ds['id']}", json={"pullUpdatesIntervalSeconds": 900}, headers=tenant.admin
+    )
+    put = r.json()
+    assert r.status_code == 200, r.text
+    assert put["key"] == "tasks" and put["name"] == "Tasks"
+    assert "description" not in put and "udm" not in put and "collectionKey" not in put
+    assert put["pullUpdatesIntervalSeconds"] == 900 and put["fullSyncIntervalSeconds"] == 10800
+
+
+async def test_archive_and_restore(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    ds = await create(client, tenant, key="tasks")
+    r = await client.delete("/data-sources/tasks", headers=tenant.admin)
+    assert r.status_code == 200 and r.content == b""
+    assert (
+        await client.delete(f"/data-sources/{ds['id']}", headers=tenant.admin)
+    ).status_code == 200
+    assert (await client.get("/data-sources", headers=tenant.admin)).json()["items"] == []
+    r = await client.get("/data-sources?includeArchived=true", headers=tenant.admin)
+    assert [item["id"] for item in r.json()["items"]] == [ds["id"]]
+    assert_error(await client.get("/data-sources/tasks", headers=tenant.admin), 404)
+    archived = (await client.get(f"/data-sources/{ds['id']}", headers=tenant.admin)).json()
+    assert archived["archivedAt"] and archived["isDeactivated"] is True
+    r = await client.patch(f"/data-sources/{ds['id']}", json={"name": "x"}, headers=tenant.admin)
+    assert_error(r, 400)
+    # The key is free while archived; restoring onto a taken key is 409.
+    other = await create(client, tenant, key="tasks")
+    assert_error(
+        await client.post(f"/data-sources/{ds['id']}/restore", headers=tenant.admin),
+        409,
+        "already_exists",
+    )
+    await client.delete(f"/data-sources/{other['id']}", headers=tenant.admin)
+    r = await client.post(f"/data-sources/{ds['id']}/restore", headers=tenant.admin)
+    assert r.status_code == 200 and "archivedAt" not in r.json()
+
+
+async def test_reset_setup_refresh_export(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    hubspot = await integration(client, tenant, "hubspot")
+    parent = await create(client, tenant, key="tasks-u", udm="tasks")
+    ds = await create(
+        client,
+        tenant,
+        key="tasks",
+        integrationId=hubspot["id"],
+        parentKey="tasks-u",
+        collectionKey="tasks",
+        collectionParameters={"a": "1"},
+    )
+    assert ds["parentId"] == parent["id"]
+    # Bodiless, as the SDK sends them.
+    headers = {
+        **tenant.admin,
+        "content-type": "application/x-www-form-urlencoded",
+        "content-length": "0",
+    }
+    for action in ("reset", "setup", "refresh"):
+        r = await client.post(f"/data-sources/{ds['id']}/{action}", headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["id"] == ds["id"]
+    r = await client.get(f"/data-sources/{ds['id']}/export", headers=tenant.admin)
+    exported = r.json()
+    assert exported["integrationUuid"] == hubspot["uuid"]
+    assert exported["parentUuid"] == parent["uuid"]
+    assert exported["path"] == "/data/tasks?a=1" and exported["isUniversal"] is False
+    assert "id" not in exported
+
+
+async def test_parent_must_be_universal(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await integration(client, tenant, "hubspot")
+    await create(client, tenant, key="specific", integrationKey="hubspot")
+    r = await client.post(
+        "/data-sources", json={"key": "x", "parentKey": "specific"}, headers=tenant.admin
+    )
+    assert_error(r, 404, "not_found")
+    r = await client.post(
+        "/data-sources",
+        json={"key": "x", "integrationKey": "hubspot", "isUniversal": True},
+        headers=tenant.admin,
+    )
+    assert_error(r, 400)
+    assert await tenant.count(DataSource) == 1
+
+
+async def test_list_filters_and_paging(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    hubspot = await integration(client, tenant, "hubspot")
+    universal = await create(client, tenant, key="contacts", name="Contacts")
+    specific = [
+        await create(client, tenant, key=f"t{i}", integrationKey="hubspot") for i in range(3)
+    ]
+
+    async def ids(query: str) -> list[str]:
+        r = await client.get(f"/data-sources?{query}", headers=tenant.admin)
+        assert r.status_code == 200, r.text
+        return [item["id"] for item in r.json()["items"]]
+
+    assert await ids("integrationKey=hubspot") == [s["id"] for s in specific]
+    assert await ids(f"integrationId={hubspot['id']}") == [s["id"] for s in specific]
+    assert await ids("isUniversal=true") == [universal["id"]]
+    assert await ids("layer=universal") == [universal["id"]]
+    assert await ids("isUniversal=false") == [s["id"] for s in specific]
+    assert await ids("search=CONT") == [universal["id"]]
+    assert await ids(f"dataSourceId={specific[1]['id']}") == [specific[1]["id"]]
+    assert_error(await client.get("/data-sources?layer=nope", headers=tenant.admin), 400)
+    assert_error(await client.get("/data-sources?isUniversal=maybe", headers=tenant.admin), 400)
+    seen: list[str] = []
+    cursor = "0"
+    while cursor:
+        r = await client.get(f"/data-sources?limit=3&cursor={cursor}", headers=tenant.admin)
+        page = r.json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page.get("cursor", "")
+    assert seen == [universal["id"]] + [s["id"] for s in specific]
+    assert_error(await client.get("/data-sources?limit=0", headers=tenant.admin), 400)
+
+
+async def test_integration_level_routes(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    hubspot = await integration(client, tenant, "hubspot")
+    universal = await create(client, tenant, key="contacts")
+    r = await client.post(
+        "/integrations/hubspot/data-sources", json={"key": "tasks"}, headers=tenant.admin
+    )
+    assert r.status_code == 200, r.text
+    tasks = r.json()
+    assert tasks["integrationId"] == hubspot["id"]
+    r = await client.get("/integrations/hubspot/data-sources?limit=5", headers=tenant.admin)
+    assert [item["id"] for item in r.json()["items"]] == [tasks["id"]]
+    r = await client.get(f"/integrations/{hubspot['id']}/data-sources/tasks", headers=tenant.admin)
+    assert r.json()["id"] == tasks["id"]
+    # Under an integration a key falls back to the universal data source.
+    r = await client.get("/integrations/hubspot/data-sources/contacts", headers=tenant.admin)
+    assert r.json()["id"] == universal["id"]
+    r = await client.patch(
+        "/integrations/hubspot/data-sources/tasks", json={"name": "T"}, headers=tenant.admin
+    )
+    assert r.json()["name"] == "T"
+    r = await client.put(
+        "/integrations/hubspot/data-sources/tasks", json={"name": "T2"}, headers=tenant.admin
+    )
+    assert r.json()["name"] == "T2" and r.json()["integrationId"] == hubspot["id"]
+    r = await client.post("/integrations/hubspot/data-sources/tasks/reset", headers=tenant.admin)
+    assert r.status_code == 200 and r.json()["id"] == tasks["id"]
+    r = await client.delete("/integrations/hubspot/data-sources/tasks", headers=tenant.admin)
+    assert r.status_code == 200 and r.content == b""
+    assert_error(
+        await client.get("/integrations/hubspot/data-sources/tasks", headers=tenant.admin), 404
+    )
+    assert_error(await client.get("/integrations/nope/data-sources", headers=tenant.admin), 404)
+    r = await client.post(
+        "/integrations/hubspot/data-sources", json={"key": "x"}, headers=tenant.customer("a")
+    )
+    assert_error(r, 403, "access_denied")
+    other = await integration(client, tenant, "other")
+    r = await client.post(
+        "/integrations/hubspot/data-sources",
+        json={"key": "x", "integrationId": other["id"]},
+        headers=tenant.admin,
+    )
+    assert_error(r, 400)
+
+
+async def test_other_workspace_is_invisible(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ds = await create(client, tenant, key="tasks")
+    r = await client.get(f"/data-sources/{ds['id']}", headers=other_tenant.admin)
+    assert_error(r, 404, "not_found")
+    r = await client.patch(
+        f"/data-sources/{ds['id']}", json={"name": "x"}, headers=other_tenant.admin
+    )
+    assert_error(r, 404, "not_found")
+    assert (await client.get("/data-sources", headers=other_tenant.admin)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"key": 1},
+        {"key": ""},
+        {"key": "k" * 256},
+        {"name": "n" * 1001},
+        {"key": "a", "meta": "x"},
+        {"key": "a", "collectionParameters": ["x"]},
+        {"key": "a", "collectionKey": 5},
+        {"key": "a", "isUniversal": "yes"},
+        {"key": "a", "pullUpdatesIntervalSeconds": 59},
+        {"key": "a", "pullUpdatesIntervalSeconds": -1},
+        {"key": "a", "pullUpdatesIntervalSeconds": "600"},
+        {"key": "a", "pullUpdatesIntervalSeconds": 1e12},
+        {"key": "a", "pullUpdatesIntervalSeconds": 600.5},
+        {"key": "a", "pullUpdatesIntervalSeconds": True},
+        {"key": "a", "fullSyncIntervalSeconds": 31_536_001},
+        {"key": "a", "fullSyncIntervalSeconds": 2**40},
+        {"key": "a", "path": "/elsewhere"},
+        {"key": "a", "integrationKey": "nope"},
+        {},
+    ],
+)
+async def test_bad_input_writes_nothing(
+    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any]
+) -> None:
+    r = await client.post("/data-sources", json=body, headers=tenant.admin)
+    assert r.status_code in (400, 404), r.text
+    assert_error(r, r.status_code)
+    assert await tenant.count(DataSource) == 0
+
+
+async def test_bad_patch_changes_nothing(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    ds = await create(client, tenant, key="tasks")
+    for body in (
+        {"pullUpdatesIntervalSeconds": 59},
+        {"fullSyncIntervalSeconds": "600"},
+        {"name": "bad\u0000name"},
+        {"key": "x" * 256},
+        {"meta": [1]},
+    ):
+        r = await client.patch("/data-sources/tasks", json=body, headers=tenant.admin)
+        assert_error(r, 400)
+    r = await client.get("/data-sources/tasks", headers=tenant.admin)
+    assert r.json()["revision"] == ds["revision"] == "1"
+    issues = assert_error(
+        await client.patch(
+            "/data-sources/tasks", json={"pullUpdatesIntervalSeconds": 59}, headers=tenant.admin
+        ),
+        400,
+    )["data"]["issues"]
+    assert issues[0]["path"] == "pullUpdatesIntervalSeconds"
