@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import signal
 import sys
 from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
@@ -99,15 +101,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     # The app reuses the URL resolved here; `database` keeps the embedded server alive.
     app = create_app(settings.model_copy(update={"database_url": database.url}))
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-        proxy_headers=True,
-    )
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; its default
+    # action would end the process before the embedded PostgreSQL is stopped, leaving it
+    # running after `docker stop`, systemd or a plain `kill`. Exiting normally lets it stop.
+    # Ctrl-C likewise, without a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            timeout_graceful_shutdown=10,
+            proxy_headers=True,
+        )
+    finally:
+        if database.embedded_server is not None:
+            database.embedded_server.cleanup()
     return 0
+
+
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -1,0 +1,112 @@
+"""`datalinks serve` on its embedded PostgreSQL, stopped and started again: the data is kept and
+the private server stops with the process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from datalinks.core.auth import mint_token
+
+WORKSPACE_KEY = "restart-ws"
+START_TIMEOUT_SECONDS = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, data_dir: Path, secret: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("DATALINKS_") and k != "DATABASE_URL"
+        }
+        env.update(
+            DATALINKS_DATA_DIR=str(data_dir),
+            DATALINKS_PORT=str(self.port),
+            DATALINKS_WORKSPACE_KEY=WORKSPACE_KEY,
+            DATALINKS_WORKSPACE_SECRET=secret,
+            DATALINKS_LOG_LEVEL="warning",
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "datalinks", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("server never became ready")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                return self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise
+        return self.process.returncode
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "data"
+
+
+def test_data_survives_restart(data_dir: Path) -> None:
+    secret = secrets.token_urlsafe(32)
+    admin = {"Authorization": f"Bearer {mint_token(WORKSPACE_KEY, secret, admin=True)}"}
+
+    first = Server(data_dir, secret)
+    try:
+        first.wait_ready()
+        created = httpx.post(
+            f"{first.url}/integrations", json={"name": "Kept"}, headers=admin, timeout=10
+        )
+        assert created.status_code == 200, created.text
+    finally:
+        assert first.stop() == 0
+    # A clean shutdown stops the embedded PostgreSQL too.
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+
+    second = Server(data_dir, secret)
+    try:
+        second.wait_ready()
+        got = httpx.get(f"{second.url}/integrations/kept", headers=admin, timeout=10)
+        assert got.status_code == 200, got.text
+        assert got.json() == created.json()
+    finally:
+        # Ctrl-C ends it as cleanly as SIGTERM.
+        assert second.stop(signal.SIGINT) == 0
+        assert "Traceback" not in second.process.stderr.read()  # type: ignore[union-attr]
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
