@@ -244,6 +244,10 @@ async def test_list_filters(client: httpx.AsyncClient, tenant: Tenant) -> None:
     # A customer's list is its own, whatever it filters on.
     assert await ids("", alice) == [a_hub["id"], a_slack["id"]]
     assert await ids("integrationKey=hubspot", bob) == [b_hub["id"]]
+    assert await ids("userId=bob", bob) == [b_hub["id"]]
+    assert await ids(f"userId={bob_id}", bob) == [b_hub["id"]]
+    assert await ids(f"userId={alice_id}", bob) == []
+    assert await ids("tenantId=alice", bob) == []
     for bad in ("isTest=yes", "connected=no", "disconnected=2", "includeArchived=x"):
         assert_error(await client.get(f"/connections?{bad}", headers=tenant.admin), 400)
 

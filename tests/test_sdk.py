@@ -16,13 +16,11 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
@@ -50,7 +48,8 @@ class NodeToolchain:
 class SdkServer:
     url: str
     workspace_key: str
-    workspace_secret: str
+    workspace_secret: str = field(repr=False)
+    log_path: Path = field(repr=False)
 
     def env(self) -> dict[str, str]:
         return {
@@ -59,6 +58,14 @@ class SdkServer:
             "DATALINKS_WORKSPACE_KEY": self.workspace_key,
             "DATALINKS_WORKSPACE_SECRET": self.workspace_secret,
         }
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+    def log_since(self, offset: int) -> str:
+        with self.log_path.open(encoding="utf-8", errors="replace") as log:
+            log.seek(offset)
+            return log.read()
 
 
 def _node_version(node: str) -> tuple[int, ...]:
@@ -102,28 +109,22 @@ def _free_port() -> int:
         return port
 
 
-def _log_text(log: IO[str]) -> str:
-    log.flush()
-    log.seek(0)
-    return log.read()
-
-
-def _wait_ready(process: subprocess.Popen[str], url: str, log: IO[str]) -> None:
+def _wait_ready(process: subprocess.Popen[str], server: SdkServer) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(
                 f"datalinks serve exited with {process.returncode} before it was ready:\n"
-                f"{_log_text(log)}"
+                f"{server.log_since(0)}"
             )
         try:
-            if httpx.get(f"{url}/ready", timeout=2.0).status_code == 200:
+            if httpx.get(f"{server.url}/ready", timeout=2.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass  # not listening yet
         time.sleep(0.2)
     pytest.fail(
-        f"datalinks serve was not ready in {READY_TIMEOUT_SECONDS:.0f} s:\n{_log_text(log)}"
+        f"datalinks serve was not ready in {READY_TIMEOUT_SECONDS:.0f} s:\n{server.log_since(0)}"
     )
 
 
@@ -139,13 +140,16 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def sdk_server(node_toolchain: NodeToolchain, database_url: str) -> Iterator[SdkServer]:
+def sdk_server(
+    node_toolchain: NodeToolchain, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SdkServer]:
     """A real `datalinks serve` on the session's test database, with a workspace of its own."""
     port = _free_port()
     server = SdkServer(
         url=f"http://127.0.0.1:{port}",
         workspace_key=f"sdk-{secrets.token_hex(5)}",
         workspace_secret=secrets.token_urlsafe(32),
+        log_path=tmp_path_factory.mktemp("sdk-server") / "server.log",
     )
     env = {
         **os.environ,
@@ -157,8 +161,8 @@ def sdk_server(node_toolchain: NodeToolchain, database_url: str) -> Iterator[Sdk
     # DATALINKS_DATABASE_URL would win over DATABASE_URL and point the server elsewhere.
     env.pop("DATALINKS_DATABASE_URL", None)
     # A file, not a pipe: nobody reads the server's output while tests run, and a full pipe
-    # would block the server.
-    with tempfile.TemporaryFile("w+", prefix="datalinks-sdk-server-") as log:
+    # would block the server. Append mode, so reading it from here never moves its writes.
+    with server.log_path.open("a", encoding="utf-8") as log:
         process = subprocess.Popen(
             [*SERVE, "--host", "127.0.0.1", "--port", f"{port}"],
             cwd=REPO_ROOT,
@@ -168,11 +172,11 @@ def sdk_server(node_toolchain: NodeToolchain, database_url: str) -> Iterator[Sdk
             stderr=subprocess.STDOUT,
             text=True,
         )
-        try:
-            _wait_ready(process, server.url, log)
-            yield server
-        finally:
-            _stop(process)
+    try:
+        _wait_ready(process, server)
+        yield server
+    finally:
+        _stop(process)
 
 
 def _summary(output: str) -> dict[str, int]:
@@ -181,6 +185,7 @@ def _summary(output: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("test_file", SDK_TEST_FILES, ids=lambda path: path.stem)
 def test_sdk(test_file: Path, node_toolchain: NodeToolchain, sdk_server: SdkServer) -> None:
+    log_offset = sdk_server.log_size()
     result = subprocess.run(
         [node_toolchain.node, "--test", "--test-reporter=tap", test_file.name],
         cwd=SDK_DIR,
@@ -190,7 +195,12 @@ def test_sdk(test_file: Path, node_toolchain: NodeToolchain, sdk_server: SdkServ
         timeout=NODE_TIMEOUT_SECONDS,
     )
     output = f"{result.stdout}\n{result.stderr}"
-    assert result.returncode == 0, f"node --test {test_file.name} failed:\n{output}"
+    # The server logs warnings and errors only (tracebacks of 500s among them): what it said
+    # while this file ran is the other half of a failure.
+    assert result.returncode == 0, (
+        f"node --test {test_file.name} failed:\n{output}\n"
+        f"--- datalinks serve log while it ran ---\n{sdk_server.log_since(log_offset)}"
+    )
     counts = _summary(output)
     skipped = counts.get("skipped", 0)
     if not skipped:

@@ -8,12 +8,12 @@ from datalinks.connections import schemas
 from datalinks.connections.repository import ConnectionRepository
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import add_element_routes
-from datalinks.core.errors import NotFound
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.repository import ElementRepository
 from datalinks.core.routing import ApiRouter
 from datalinks.core.search import search_filter
+from datalinks.customers.repository import CustomerRepository
 from datalinks.db.session import SessionDep
 from datalinks.models import Connection, Integration
 
@@ -61,12 +61,12 @@ async def list_connections(
     if parse_bool("connected", connected) is False or parse_bool("disconnected", disconnected):
         stmt = stmt.where(Connection.id.is_(None))
     if user := user_id or tenant_id:
-        try:
-            owner = await repo.customer_id_for(user)
-        except NotFound:
-            # A filter that names nobody matches nothing; a list is not a lookup that can miss.
+        # Resolved within the caller's scope: a customer naming anyone but itself, or an admin
+        # naming nobody, matches nothing (a list is not a lookup that can miss).
+        owner = await CustomerRepository(repo.session, repo.principal).find_by_id_or_key(user)
+        if owner is None:
             return {"items": []}
-        stmt = stmt.where(Connection.customer_id == owner)
+        stmt = stmt.where(Connection.customer_id == owner.id)
     items, cursor = await repo.page(stmt, page)
     return {"items": items, "cursor": cursor}
 
