@@ -79,6 +79,15 @@ async def test_admin_names_the_owner(client: httpx.AsyncClient, tenant: Tenant) 
     )
     assert_error(response, 404, "not_found")
     assert await tenant.count(Connection) == 2
+    # An archived customer is found by id, but may not be given a new connection.
+    await client.delete(f"/customers/{carol['id']}", headers=tenant.admin)
+    response = await client.post(
+        "/connections",
+        json={"integrationKey": "asana", "userId": carol["id"]},
+        headers=tenant.admin,
+    )
+    assert_error(response, 400)
+    assert await tenant.count(Connection) == 2
 
 
 async def test_integration_must_exist_and_be_live(

@@ -23,12 +23,14 @@ class ConnectionRepository(ElementRepository[Connection]):
     def conflict_message(self) -> str:
         return "This customer already has a live connection with this key"
 
-    async def customer_id_for(self, user: str) -> str:
-        """An admin names a customer by id or internalId; a customer token is itself."""
+    async def customer_id_for(self, user: str, *, writing: bool = False) -> str:
+        """An admin names a customer by id or internalId; a customer token is itself.
+
+        `writing`: the customer is about to own something new, which an archived one may not."""
         if self.principal.customer_id is not None:
             return self.principal.customer_id
         found = await self.session.execute(
-            select(Customer.id)
+            select(Customer.id, Customer.archived_at)
             .where(
                 Customer.workspace_id == self.principal.workspace_id,
                 or_(
@@ -39,10 +41,12 @@ class ConnectionRepository(ElementRepository[Connection]):
             .order_by(case((Customer.id == user, 0), else_=1))
             .limit(1)
         )
-        customer_id = found.scalar_one_or_none()
-        if customer_id is None:
+        customer = found.first()
+        if customer is None:
             raise NotFound(f"Customer {user!r} not found")
-        return str(customer_id)
+        if writing and customer.archived_at is not None:
+            raise BadRequest("The customer is archived; restore it before giving it connections")
+        return str(customer.id)
 
     async def integration_for(self, integration_id: str | None, key: str | None) -> Integration:
         selector = integration_id or key
@@ -71,7 +75,7 @@ class ConnectionRepository(ElementRepository[Connection]):
         values.pop("tenant_id", None)
         if self.principal.customer_id is None and not user:
             raise ValidationFailed.field("userId", "an admin token must name the owner (userId)")
-        customer_id = await self.customer_id_for(user or "")
+        customer_id = await self.customer_id_for(user or "", writing=True)
         connection = Connection(
             id=new_id(),
             workspace_id=self.principal.workspace_id,
