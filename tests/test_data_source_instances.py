@@ -198,6 +198,14 @@ async def test_universal_data_source_instance(world: World) -> None:
     assert r.json()["dataSourceId"] == universal["id"]
     assert r.json()["universalDataSourceId"] == universal["id"]
     assert r.json()["integrationId"] == world.integration["id"]
+    # A universal data source with the same key as the integration's own loses to it.
+    r = await world.client.post("/data-sources", json={"key": "tasks"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert (await world.instance())["dataSourceId"] == world.source["id"]
+    r = await world.client.get(
+        "/connections/main/data-sources/contacts?autoCreate=true", headers=world.customer
+    )
+    assert r.json()["dataSourceId"] == universal["id"]
 
 
 async def test_post_is_idempotent(world: World) -> None:
@@ -411,6 +419,8 @@ async def test_flat_instance_addressing(world: World) -> None:
     assert r.json()["isCustomized"] is False
     r = await client.post("/data-sources/tasks/setup?connectionKey=main", headers=alice)
     assert r.json()["lastSetupAt"]
+    for bad in (f"&instanceKey={'k' * 256}", "&autoCreate=maybe"):
+        assert_error(await client.get(url + bad, headers=alice), 400)
     r = await client.delete(url, headers=alice)
     assert r.status_code == 200
     assert_error(await client.get(url, headers=alice), 404)
@@ -560,6 +570,8 @@ async def test_record_calls_are_not_implemented(world: World) -> None:
         {"udm": "bad\u0000"},
         {"path": "/nowhere"},
         {"path": "/data/t?a=1&a=2"},
+        {"path": "/data/t?a=%00"},
+        {"path": "/data/" + "k" * 256},
         [1, 2],
     ],
 )

@@ -78,6 +78,11 @@ def test_sparse_indexes_stay_an_object() -> None:
         "/data/t?[a]=1",
         "/data/t?a[]=1",
         "/data/t?" + "a" + "[x]" * 40 + "=1",
+        "/data/t?a=%00",
+        "/data/t?a%00=1",
+        "/data/t%00",
+        "/data/" + "k" * 256,
+        "/data/t?%ZZ",
     ],
 )
 def test_parse_rejects(path: str) -> None:

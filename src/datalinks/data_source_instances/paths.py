@@ -13,6 +13,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
+from datalinks.models.base import KEY_MAX
+
 PREFIX = "/data/"
 MAX_DEPTH = 32
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
@@ -113,6 +115,8 @@ def decode_parameters(query: str) -> dict[str, Any]:
     except ValueError as exc:
         raise PathError(f"malformed query string: {exc}") from None
     for name, value in pairs:
+        if "\x00" in name or "\x00" in value:
+            raise PathError("parameters must not contain NUL characters")
         segments = _split_name(name)
         if any(segment == "" for segment in segments[1:]):
             raise PathError(f"parameter {name!r} uses [] without an index")
@@ -130,5 +134,7 @@ def parse_path(path: str) -> tuple[str, dict[str, Any] | None]:
         raise PathError("the path names no collection")
     if "/" in key:
         raise PathError("a collection key cannot contain '/'")
+    if "\x00" in key or len(key) > KEY_MAX:
+        raise PathError(f"the collection key must be 1 to {KEY_MAX} characters without NUL")
     parameters = decode_parameters(query) if query else None
     return key, parameters or None

@@ -13,7 +13,12 @@ from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
 from datalinks.core.pagination import PageParams
 from datalinks.core.repository import ElementRepository
 from datalinks.core.search import search_filter
-from datalinks.data_source_instances.paths import PathError, compute_path, parse_path
+from datalinks.data_source_instances.paths import (
+    PathError,
+    compute_path,
+    encode_parameters,
+    parse_path,
+)
 from datalinks.data_sources.collections import DataCollectionRepository
 from datalinks.data_sources.schemas import DataSourceExport
 from datalinks.integrations.repository import named_element_values
@@ -43,19 +48,24 @@ EXPORTED = (
 
 
 def collection_from_path(changes: dict[str, Any], field: str = "path") -> None:
-    """Turn a (deprecated) written `path` into collectionKey and collectionParameters; fields
-    sent explicitly alongside it win."""
+    """Turn a (deprecated) written `path` into collectionKey and collectionParameters (fields
+    sent explicitly alongside it win), and make sure the parameters have a path form, since
+    every answer shows one."""
     path = changes.pop(field, None)
-    if path is None:
-        return
-    try:
-        key, parameters = parse_path(path)
-    except PathError as exc:
-        raise ValidationFailed.field(field, str(exc)) from None
-    if changes.get("collection_key") is None:
-        changes["collection_key"] = key
-    if changes.get("collection_parameters") is None:
-        changes["collection_parameters"] = parameters
+    if path is not None:
+        try:
+            key, parameters = parse_path(path)
+        except PathError as exc:
+            raise ValidationFailed.field(field, str(exc)) from None
+        if changes.get("collection_key") is None:
+            changes["collection_key"] = key
+        if changes.get("collection_parameters") is None:
+            changes["collection_parameters"] = parameters
+    if changes.get("collection_parameters"):
+        try:
+            encode_parameters(changes["collection_parameters"])
+        except PathError as exc:
+            raise ValidationFailed.field("collectionParameters", str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import Key, change_set
-from datalinks.core.selectors import connection_selector
+from datalinks.core.selectors import instance_selector
 from datalinks.data_source_instances.repository import (
     DataSourceInstanceRepository,
     Missing,
@@ -88,14 +88,17 @@ async def _flat_instance(
     repo: DataSourceRepository, selector: str, request: Request, missing: Missing
 ) -> ResolvedInstance | None:
     instances = _instances(repo)
-    params = request.query_params
-    connection = await instances.connections.for_selector(connection_selector(params))
+    # The path names the data source; the query's instance fields are read (and checked) as in
+    # any instance selector.
+    sel = instance_selector(
+        request.query_params,
+        parent_id_field="dataSourceId",
+        parent_key_field="dataSourceKey",
+        parent_id=selector,
+    )
+    connection = await instances.connections.for_selector(sel.connection)
     return await instances.at_connection(
-        connection,
-        selector,
-        params.get("instanceKey") or None,
-        missing,
-        bool(parse_bool("autoCreate", params.get("autoCreate"))),
+        connection, selector, sel.instance_key, missing, sel.auto_create
     )
 
 
