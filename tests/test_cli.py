@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,6 +11,12 @@ import uuid
 import httpx
 import jwt
 
+from datalinks.bootstrap import bootstrap_workspaces
+from datalinks.db import migrate
+from datalinks.db.engine import Database
+from datalinks.settings import Settings
+from datalinks.workspaces.repository import WorkspaceExists, WorkspaceRepository
+from tests.conftest import create_database, drop_database
 from tests.helpers import assert_error
 
 
@@ -103,3 +110,49 @@ def test_usage_errors(database_url: str) -> None:
     assert result.returncode == 2 and "usage" in result.stderr.lower()
     result = run_cli(database_url, "token", "--admin")
     assert result.returncode == 2 and "--workspace" in result.stderr
+
+
+async def test_parallel_workspace_creates(database: Database) -> None:
+    key = f"race-{uuid.uuid4().hex[:8]}"
+
+    async def attempt() -> str:
+        async with database.sessionmaker.begin() as session:
+            try:
+                await WorkspaceRepository(session).create(key, None)
+            except WorkspaceExists:
+                return "exists"
+            return "created"
+
+    results = await asyncio.gather(*(attempt() for _ in range(8)))
+    assert sorted(results) == ["created"] + ["exists"] * 7
+
+
+async def test_bootstrap_on_a_fresh_database(server_url: str) -> None:
+    url = create_database(server_url)
+    try:
+        migrate.upgrade(url)
+        settings = Settings(database_url=url, workspace_key=None, workspace_secret=None)
+        database = Database.open(settings)
+        try:
+            async with database.sessionmaker.begin() as session:
+                created = await bootstrap_workspaces(session, settings)
+            assert created is not None and created.key == "default" and created.secret
+            # Only the first start makes (and shows) the default workspace.
+            async with database.sessionmaker.begin() as session:
+                assert await bootstrap_workspaces(session, settings) is None
+            # A workspace named by the environment is created, then follows its secret.
+            for secret in ("first-secret-" * 3, "rotated-secret-" * 3):
+                env = settings.model_copy(
+                    update={"workspace_key": "from-env", "workspace_secret": secret}
+                )
+                async with database.sessionmaker.begin() as session:
+                    assert await bootstrap_workspaces(session, env) is None
+                async with database.sessionmaker() as session:
+                    workspace = await WorkspaceRepository(session).get_by_key("from-env")
+                    assert workspace is not None and workspace.secret == secret
+            async with database.sessionmaker() as session:
+                assert await WorkspaceRepository(session).count() == 2
+        finally:
+            await database.close()
+    finally:
+        drop_database(server_url, url)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datalinks.settings import Settings
-from datalinks.workspaces.repository import WorkspaceRepository
+from datalinks.workspaces.repository import WorkspaceExists, WorkspaceRepository
 
 DEFAULT_WORKSPACE_KEY = "default"
 
@@ -29,6 +29,10 @@ async def bootstrap_workspaces(
         )
         return None
     if await repo.count() == 0:
-        workspace = await repo.create(DEFAULT_WORKSPACE_KEY, "Default workspace")
+        try:
+            workspace = await repo.create(DEFAULT_WORKSPACE_KEY, "Default workspace")
+        except WorkspaceExists:
+            # Another replica started at the same moment and made it; its log has the secret.
+            return None
         return CreatedWorkspace(key=workspace.key, secret=workspace.secret)
     return None

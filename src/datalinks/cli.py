@@ -138,13 +138,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_workspace_create(args: argparse.Namespace) -> int:
-    from datalinks.workspaces.repository import WorkspaceRepository
+    from datalinks.workspaces.repository import WorkspaceExists, WorkspaceRepository
 
     async def work(session: AsyncSession) -> tuple[str, str]:
-        repo = WorkspaceRepository(session)
-        if await repo.get_by_key(args.key) is not None:
-            raise SystemExit(f"workspace {args.key!r} already exists")
-        workspace = await repo.create(args.key, args.name)
+        try:
+            workspace = await WorkspaceRepository(session).create(args.key, args.name)
+        except WorkspaceExists as exc:
+            raise SystemExit(str(exc)) from None
         return workspace.key, workspace.secret
 
     key, secret = _run(Settings(), work)

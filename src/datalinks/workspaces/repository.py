@@ -11,6 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datalinks.models import Workspace, new_id
 
 
+class WorkspaceExists(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"workspace {key!r} already exists")
+        self.key = key
+
+
 def generate_secret() -> str:
     return secrets.token_urlsafe(32)
 
@@ -32,11 +38,16 @@ class WorkspaceRepository:
         return int(result.scalar_one())
 
     async def create(self, key: str, name: str | None, secret: str | None = None) -> Workspace:
-        workspace = Workspace(
-            id=new_id(), key=key, name=name or key, secret=secret or generate_secret()
+        """Raises WorkspaceExists when the key is taken, also when a concurrent create won."""
+        stmt = (
+            insert(Workspace)
+            .values(id=new_id(), key=key, name=name or key, secret=secret or generate_secret())
+            .on_conflict_do_nothing(index_elements=[Workspace.key])
+            .returning(Workspace)
         )
-        self.session.add(workspace)
-        await self.session.flush()
+        workspace = (await self.session.execute(stmt)).scalar_one_or_none()
+        if workspace is None:
+            raise WorkspaceExists(key)
         return workspace
 
     async def ensure(self, key: str, secret: str, name: str | None) -> bool:
