@@ -164,12 +164,15 @@ test('integration(k).dataSources and integration(k).dataSource(k)', { skip: inte
   assert.equal(assertSchema(DataSourceApiResponse, await nested.get()).id, created.id);
   const patched = assertSchema(DataSourceApiResponse, await nested.patch({ name: 'Projects' }));
   assert.equal(patched.name, 'Projects');
+  const put = assertSchema(DataSourceApiResponse, await nested.put({ key, name: 'All projects', collectionKey: 'projects' }));
+  assert.equal(put.name, 'All projects');
+  assert.equal(put.integrationId, integration.id);
   assert.equal(assertSchema(DataSourceApiResponse, await nested.reset()).id, created.id);
   await nested.archive();
   assert.ok((await admin.dataSource(created.id).get()).archivedAt);
 });
 
-test('connection(c).dataSource(k): get with autoCreate, patch, reset, setup, archive', { skip: connectionLevelSkip }, async () => {
+test('connection(c).dataSource(k): get with autoCreate, patch, reset, setup, put, archive', { skip: connectionLevelSkip }, async () => {
   const { key, source } = await freshSource();
   const accessor = customer.connection(connection.id).dataSource(key);
 
@@ -200,6 +203,16 @@ test('connection(c).dataSource(k): get with autoCreate, patch, reset, setup, arc
   assert.equal(reset.path, '/data/tasks');
   assert.ok(!reset.isCustomized);
   assert.equal(assertSchema(DataSourceInstanceApiResponse, await accessor.setup()).id, instance.id);
+
+  // PUT with a body replaces the instance's settings.
+  const put = assertSchema(
+    DataSourceInstanceApiResponse,
+    await accessor.put({ collectionKey: 'archived-tasks', pullUpdatesIntervalSeconds: 900 }),
+  );
+  assert.equal(put.id, instance.id);
+  assert.equal(put.path, '/data/archived-tasks');
+  assert.equal(put.pullUpdatesIntervalSeconds, 900);
+  assert.equal(put.isCustomized, true);
 
   const listed = assertPage(DataSourceInstanceApiResponse, await customer.connection(connection.id).dataSources.list());
   assert.ok(ids(listed.items).includes(instance.id));
