@@ -102,6 +102,7 @@ async def test_other_workspace_cannot_see(
         {"type": "nonsense"},
         {"properties": {"a": {"minimum": "one"}}},
         {"required": "projectId"},
+        {"$schema": 5},
         "not a schema",
         [1],
     ],
@@ -198,16 +199,32 @@ async def test_data_source_checked_against_collections(
     assert r.status_code == 200, r.text
 
 
-async def test_unresolvable_ref_is_400(client: httpx.AsyncClient, tenant: Tenant) -> None:
+async def test_unresolvable_or_endless_refs_are_400(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
     await setup_hubspot(client, tenant)
-    r = await declare(client, tenant, "tasks", {"$ref": "https://example.invalid/schema.json"})
-    assert r.status_code == 200, r.text
+    for schema in (
+        {"$ref": "https://example.invalid/schema.json"},
+        {"$ref": "#/$defs/missing"},
+        {"$defs": {"x": {"$ref": "#/$defs/x"}}, "$ref": "#/$defs/x"},
+    ):
+        r = await declare(client, tenant, "tasks", schema)
+        assert assert_error(r, 400)["data"]["issues"][0]["path"] == "parametersSchema"
+    # A cycle only reached through a property shows when that property is given.
+    looped = {"properties": {"a": {"$ref": "#/$defs/x"}}, "$defs": {"x": {"$ref": "#/$defs/x"}}}
+    assert (await declare(client, tenant, "tasks", looped)).status_code == 200
     r = await client.post(
         "/data-sources",
-        json={"key": "a", "integrationKey": "hubspot", "collectionKey": "tasks"},
+        json={
+            "key": "a",
+            "integrationKey": "hubspot",
+            "collectionKey": "tasks",
+            "collectionParameters": {"a": 1},
+        },
         headers=tenant.admin,
     )
     assert assert_error(r, 400)["data"]["issues"][0]["path"] == "collectionParameters"
+    assert await tenant.count(DataSource) == 0
 
 
 async def test_instance_checked_against_collections(

@@ -13,6 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from referencing.exceptions import Unresolvable
 from sqlalchemy import delete, func, select
@@ -26,16 +27,27 @@ from datalinks.models import DataCollection, new_id
 MAX_ISSUES = 20
 
 
+def _validator_class(schema: dict[str, Any]) -> type[Validator]:
+    dialect = schema.get("$schema")
+    if dialect is not None and not isinstance(dialect, str):
+        raise ValidationFailed.field("parametersSchema", "$schema must be a string")
+    cls: type[Validator] = validator_for(schema, default=Draft202012Validator)
+    return cls
+
+
 def check_schema(schema: dict[str, Any]) -> None:
-    """400 unless `schema` is a valid JSON Schema (draft taken from `$schema`, else 2020-12)."""
+    """400 unless `schema` is a valid JSON Schema (draft taken from `$schema`, else 2020-12)
+    whose references resolve, at least for an empty parameter object."""
+    cls = _validator_class(schema)
     try:
-        validator_for(schema, default=Draft202012Validator).check_schema(schema)
+        cls.check_schema(schema)
     except SchemaError as exc:
         where = "/".join(str(part) for part in exc.absolute_path)
         detail = f" at {where}" if where else ""
         raise ValidationFailed.field(
             "parametersSchema", f"is not a valid JSON Schema{detail}: {exc.message}"
         ) from None
+    parameter_issues(schema, {}, field="parametersSchema")
 
 
 def _issue(error: ValidationError, field: str) -> dict[str, str]:
@@ -52,7 +64,7 @@ def _issue(error: ValidationError, field: str) -> dict[str, str]:
 def parameter_issues(
     schema: dict[str, Any], parameters: Any, field: str = "collectionParameters"
 ) -> list[dict[str, str]]:
-    validator = validator_for(schema, default=Draft202012Validator)(schema)
+    validator = _validator_class(schema)(schema)
     try:
         errors: Sequence[ValidationError] = sorted(
             validator.iter_errors(parameters), key=lambda e: [str(p) for p in e.absolute_path]
@@ -60,6 +72,11 @@ def parameter_issues(
     except Unresolvable as exc:
         raise ValidationFailed.field(
             field, f"the collection's parametersSchema has a $ref that cannot be resolved: {exc}"
+        ) from None
+    except RecursionError:
+        # A $ref cycle that consumes no input never ends; refuse it instead of failing.
+        raise ValidationFailed.field(
+            field, "the collection's parametersSchema has a $ref cycle that never ends"
         ) from None
     return [_issue(error, field) for error in errors[:MAX_ISSUES]]
 
