@@ -37,6 +37,7 @@ NPM_TIMEOUT_SECONDS = 600.0
 SERVE = (sys.executable, "-m", "datalinks", "serve")
 _SUMMARY = re.compile(r"^# (pass|fail|skipped|cancelled|todo) (\d+)$", re.MULTILINE)
 _SKIP_REASON = re.compile(r"# SKIP (.+)$", re.MULTILINE)
+_TODO = re.compile(r"^\s*(not ok|ok) \d+ - (.+?) # TODO\b ?(.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,14 @@ def test_sdk(test_file: Path, node_toolchain: NodeToolchain, sdk_server: SdkServ
         f"node --test {test_file.name} failed:\n{output}\n"
         f"--- datalinks serve log while it ran ---\n{sdk_server.log_since(log_offset)}"
     )
+    # `todo` tests document known gaps against the contract: their failures do not fail the
+    # file, but they are listed in the warnings summary, as is one that started to pass.
+    for status, name, reason in _TODO.findall(output):
+        if status == "ok":
+            message = f"{test_file.name}: todo test now passes, drop its todo mark: {name}"
+        else:
+            message = f"{test_file.name}: known gap still open: {name} ({reason})"
+        warnings.warn(message, stacklevel=1)
     counts = _summary(output)
     skipped = counts.get("skipped", 0)
     if not skipped:
