@@ -76,7 +76,7 @@ async def test_body_under_the_limit(client: httpx.AsyncClient, tenant: Tenant) -
     ],
 )
 async def test_malformed_json(client: httpx.AsyncClient, tenant: Tenant, content: bytes) -> None:
-    for content_type in ("application/json", "application/json; charset=utf-8", None):
+    for content_type in ("application/json", "application/json; charset=utf-8"):
         response = await client.post(
             "/integrations", content=content, headers=raw(tenant, content_type)
         )
@@ -95,7 +95,7 @@ async def test_malformed_json(client: httpx.AsyncClient, tenant: Tenant, content
     ],
 )
 async def test_nul_in_body(client: httpx.AsyncClient, tenant: Tenant, content: bytes) -> None:
-    for content_type in ("application/json", None):
+    for content_type in ("application/json", "application/vnd.api+json"):
         response = await client.post(
             "/integrations", content=content, headers=raw(tenant, content_type)
         )
@@ -112,7 +112,7 @@ async def test_nul_in_body(client: httpx.AsyncClient, tenant: Tenant, content: b
     ],
 )
 async def test_invalid_utf8_body(client: httpx.AsyncClient, tenant: Tenant, content: bytes) -> None:
-    for content_type in ("application/json", None):
+    for content_type in ("application/json", "application/vnd.api+json"):
         response = await client.post(
             "/integrations", content=content, headers=raw(tenant, content_type)
         )
@@ -125,7 +125,7 @@ async def test_deep_nesting(client: httpx.AsyncClient, tenant: Tenant, depth: in
     nested = b'{"key": "k", "meta": ' + b'{"a": ' * depth + b"1" + b"}" * depth + b"}"
     arrays = b'{"key": "k", "meta": {"a": ' + b"[" * depth + b"]" * depth + b"}}"
     for content in (nested, arrays):
-        for content_type in ("application/json", None):
+        for content_type in ("application/json", "application/vnd.api+json"):
             response = await client.post(
                 "/integrations", content=content, headers=raw(tenant, content_type)
             )
@@ -147,7 +147,7 @@ async def test_moderate_nesting_is_fine(client: httpx.AsyncClient, tenant: Tenan
 @pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"-1e999"])
 async def test_non_finite_numbers(client: httpx.AsyncClient, tenant: Tenant, number: bytes) -> None:
     content = b'{"key": "k", "meta": {"n": ' + number + b"}}"
-    for content_type in ("application/json", None):
+    for content_type in ("application/json", "application/vnd.api+json"):
         response = await client.post(
             "/integrations", content=content, headers=raw(tenant, content_type)
         )
@@ -202,16 +202,20 @@ async def test_odd_but_valid_strings_in_url(client: httpx.AsyncClient, tenant: T
     assert response.status_code == 200 and response.json() == {"items": []}
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
-async def test_json_under_another_content_type(
-    client: httpx.AsyncClient, tenant: Tenant, content_type: str
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+async def test_body_that_is_not_json(
+    client: httpx.AsyncClient, tenant: Tenant, content_type: str | None
 ) -> None:
-    response = await client.post(
-        "/customers", content=b'{"name": "x"}', headers=raw(tenant, content_type)
-    )
-    assert response.status_code in (200, 400, 415), response.text
-    if response.status_code != 200:
-        assert_error(response, response.status_code)
+    # `curl -d` sends a form content type: say what is wrong instead of a puzzling 400.
+    for path in ("/customers", "/integrations/x/restore"):
+        response = await client.post(
+            path, content=b'{"name": "x"}', headers=raw(tenant, content_type)
+        )
+        body = assert_error(response, 415)
+        assert "application/json" in body["message"]
+    assert await tenant.count(Customer) == 0
 
 
 async def test_missing_body(client: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -2,8 +2,8 @@
 
 It assigns the request id, enforces the body size limit while the body streams in, and turns
 away what PostgreSQL or the JSON parser would choke on (NUL bytes, invalid UTF-8, malformed or
-absurdly nested JSON, non-finite numbers) with a 4xx in Membrane's shape, so no handler ever
-half-processes such a request.
+absurdly nested JSON, non-finite numbers, bodies that are not JSON) with a 4xx in Membrane's
+shape, so no handler ever half-processes such a request.
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from datalinks.core.errors import BadRequest, DatalinksError, PayloadTooLarge
+from datalinks.core.errors import (
+    BadRequest,
+    DatalinksError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from datalinks.core.logging import request_id_var
 
 log = logging.getLogger("datalinks.access")
@@ -113,7 +118,13 @@ class RequestGuard:
             try:
                 check_url(scope)
                 body = await self._read_body(headers, receive)
-                if body and _is_json(headers.get("content-type", "")):
+                if body:
+                    # Without this, FastAPI hands a form or untyped body to the model as bytes
+                    # and answers with a baffling "Input should be a valid dictionary".
+                    if not _is_json(headers.get("content-type", "")):
+                        raise UnsupportedMediaType(
+                            "Request bodies must be JSON, sent with Content-Type: application/json"
+                        )
                     check_json(body, self.max_json_depth)
             except DatalinksError as exc:
                 await _send_error(exc, send_with_id)
