@@ -382,3 +382,35 @@ async def test_bad_patch_changes_nothing(client: httpx.AsyncClient, tenant: Tena
         400,
     )["data"]["issues"]
     assert issues[0]["path"] == "pullUpdatesIntervalSeconds"
+
+
+async def test_renaming_onto_a_taken_key_is_409(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await create(client, tenant, key="tasks")
+    other = await create(client, tenant, key="other")
+    r = await client.patch(
+        f"/data-sources/{other['id']}", json={"key": "tasks"}, headers=tenant.admin
+    )
+    assert_error(r, 409, "already_exists")
+    r = await client.get(f"/data-sources/{other['id']}", headers=tenant.admin)
+    assert r.json()["key"] == "other" and r.json()["revision"] == "1"
+
+
+async def test_integration_level_writes_need_admin(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await integration(client, tenant, "hubspot")
+    await create(client, tenant, key="tasks", integrationKey="hubspot")
+    alice = tenant.customer("alice")
+    url = "/integrations/hubspot/data-sources/tasks"
+    assert (await client.get(url, headers=alice)).status_code == 200
+    for method, path in [
+        ("PUT", url),
+        ("PATCH", url),
+        ("DELETE", url),
+        ("POST", f"{url}/reset"),
+        ("POST", f"{url}/restore"),
+    ]:
+        body = {"name": "x"} if method in ("PUT", "PATCH") else None
+        assert_error(await client.request(method, path, json=body, headers=alice), 403)
+    r = await client.get(url, headers=tenant.admin)
+    assert r.json()["name"] == "tasks" and "archivedAt" not in r.json()
