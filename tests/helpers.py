@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -61,3 +62,20 @@ def assert_error(
         assert body.get("key") == key, body
     assert set(body) <= {"type", "key", "message", "data"}, body
     return body
+
+
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+# The caller's own JSON objects, whose keys are the caller's business.
+FREE_FORM = frozenset({"meta", "fields", "parameters", "collectionParameters", "subscribedTo"})
+
+
+def assert_wire_shape(element: dict[str, Any]) -> None:
+    """What every element on the wire looks like: camelCase keys, no nulls (optional fields are
+    omitted), timestamps as ISO-8601 UTC with milliseconds and `Z`."""
+    for name, value in element.items():
+        assert "_" not in name and name[:1].islower(), (name, element)
+        assert value is not None, (name, element)
+        if name.endswith("At"):
+            assert isinstance(value, str) and TIMESTAMP.match(value), (name, value)
+        if isinstance(value, dict) and name not in FREE_FORM:
+            assert_wire_shape(value)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from datalinks.models import Connection
-from tests.helpers import Tenant, assert_error
+from tests.helpers import Tenant, assert_error, assert_wire_shape
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
@@ -50,6 +50,7 @@ async def test_customer_creates_own(client: httpx.AsyncClient, tenant: Tenant) -
     assert by_key["state"] == "READY" and by_key["isTest"] is False
     assert TIMESTAMP.match(by_key["createdAt"]) and TIMESTAMP.match(by_key["updatedAt"])
     assert None not in by_key.values()
+    assert_wire_shape(by_key)
     for absent in ("key", "meta", "archivedAt", "credentials"):
         assert absent not in by_key
 

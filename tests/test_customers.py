@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from datalinks.models import Customer
-from tests.helpers import Tenant, assert_error
+from tests.helpers import Tenant, assert_error, assert_wire_shape
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
@@ -32,6 +32,7 @@ async def test_create_and_shape(client: httpx.AsyncClient, tenant: Tenant) -> No
     assert TIMESTAMP.match(body["createdAt"]) and TIMESTAMP.match(body["updatedAt"])
     # Optional fields without a value are omitted, never null; credentials are never returned.
     assert None not in body.values()
+    assert_wire_shape(body)
     for absent in ("archivedAt", "fields", "credentials", "internal_id", "is_test"):
         assert absent not in body
 

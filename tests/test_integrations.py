@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from datalinks.models import Integration
-from tests.helpers import Tenant, assert_error
+from tests.helpers import Tenant, assert_error, assert_wire_shape
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
@@ -58,6 +58,7 @@ async def test_shape(client: httpx.AsyncClient, tenant: Tenant) -> None:
     assert TIMESTAMP.match(body["createdAt"]) and TIMESTAMP.match(body["updatedAt"])
     assert body["uuid"] and body["meta"] == {"a": 1} and body["parameters"] == {"p": True}
     assert None not in body.values()
+    assert_wire_shape(body)
     for absent in ("archivedAt", "description", "connectorId", "externalAppId", "logo_uri"):
         assert absent not in body
     with_logo = await create(client, tenant, name="Logo", logoUri="https://x/logo.png")

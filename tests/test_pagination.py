@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, text
 
 from datalinks.models import Integration, new_id
-from tests.helpers import Tenant, assert_error
+from tests.helpers import Tenant, assert_error, assert_wire_shape
 
 
 def cursor_of(value: Any) -> str:
@@ -201,3 +201,16 @@ async def test_naive_timestamp_cursor_is_harmless(
     response = await client.get("/integrations", params={"cursor": cursor}, headers=tenant.admin)
     assert response.status_code == 200, response.text
     assert len(response.json()["items"]) == 2
+
+
+async def test_list_items_have_the_wire_shape(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await client.post(
+        "/integrations", json={"key": "hub", "meta": {"a_b": None}}, headers=tenant.admin
+    )
+    await client.post("/connections", json={"integrationKey": "hub"}, headers=tenant.customer("c"))
+    await client.delete("/integrations/hub", headers=tenant.admin)
+    for path in ("/integrations", "/customers", "/connections"):
+        page = (await client.get(f"{path}?includeArchived=true", headers=tenant.admin)).json()
+        assert page["items"]
+        for item in page["items"]:
+            assert_wire_shape(item)
