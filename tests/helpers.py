@@ -66,7 +66,17 @@ def assert_error(
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 # The caller's own JSON objects, whose keys are the caller's business.
-FREE_FORM = frozenset({"meta", "fields", "parameters", "collectionParameters", "subscribedTo"})
+FREE_FORM = frozenset(
+    {
+        "meta",
+        "fields",
+        "parameters",
+        "collectionParameters",
+        "defaultCollectionParameters",
+        "parametersSchema",
+        "subscribedTo",
+    }
+)
 
 
 def assert_wire_shape(element: dict[str, Any]) -> None:

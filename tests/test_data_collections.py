@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from datalinks.models import DataCollection, DataSource, DataSourceInstance
-from tests.helpers import Tenant, assert_error
+from tests.helpers import Tenant, assert_error, assert_wire_shape
 
 PROJECT_SCHEMA = {
     "type": "object",
@@ -64,6 +64,7 @@ async def test_declare_list_get_delete(client: httpx.AsyncClient, tenant: Tenant
     ]
     r = await client.get("/integrations/hubspot/data/tasks", headers=alice)
     assert r.json()["parametersSchema"] == PROJECT_SCHEMA
+    assert_wire_shape(r.json())
     # PUT again replaces, still one row.
     r = await declare(client, tenant, "tasks", name="All tasks")
     assert r.json()["name"] == "All tasks" and "parametersSchema" not in r.json()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from datalinks.models import DataSourceInstance
-from tests.helpers import Tenant, assert_error
+from tests.helpers import Tenant, assert_error, assert_wire_shape
 
 BODILESS = {"content-type": "application/x-www-form-urlencoded", "content-length": "0"}
 
@@ -37,6 +37,7 @@ class World:
         r = await self.get(autoCreate="true", **extra)
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
+        assert_wire_shape(body)
         return body
 
     async def patch(self, body: Any, **extra: str) -> httpx.Response:
@@ -438,6 +439,8 @@ async def test_list_filters(world: World) -> None:
     async def ids(headers: dict[str, str], **params: str) -> list[str]:
         r = await client.get("/data-source-instances", params=params, headers=headers)
         assert r.status_code == 200, r.text
+        for item in r.json()["items"]:
+            assert_wire_shape(item)
         return [item["id"] for item in r.json()["items"]]
 
     everyone = [first["id"], keyed["id"], bob["id"]]

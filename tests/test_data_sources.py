@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from datalinks.models import DataSource
-from tests.helpers import Tenant, assert_error
+from tests.helpers import Tenant, assert_error, assert_wire_shape
 
 
 async def integration(client: httpx.AsyncClient, tenant: Tenant, key: str) -> dict[str, Any]:
@@ -22,6 +22,7 @@ async def create(client: httpx.AsyncClient, tenant: Tenant, **body: Any) -> dict
     r = await client.post("/data-sources", json=body, headers=tenant.admin)
     assert r.status_code == 200, r.text
     created: dict[str, Any] = r.json()
+    assert_wire_shape(created)
     return created
 
 
@@ -265,6 +266,8 @@ async def test_list_filters_and_paging(client: httpx.AsyncClient, tenant: Tenant
     while cursor:
         r = await client.get(f"/data-sources?limit=3&cursor={cursor}", headers=tenant.admin)
         page = r.json()
+        for item in page["items"]:
+            assert_wire_shape(item)
         seen += [item["id"] for item in page["items"]]
         cursor = page.get("cursor", "")
     assert seen == [universal["id"]] + [s["id"] for s in specific]
