@@ -187,6 +187,17 @@ async def test_first_token_without_name_uses_id(client: httpx.AsyncClient, tenan
     assert response.json()["name"] == "no-name"
 
 
+async def test_customer_is_created_even_when_the_request_fails(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    headers = tenant.customer("first-try", name="First Try")
+    assert_error(await client.get("/connections/nope", headers=headers), 404, "not_found")
+    assert_error(await client.post("/connections", json=[], headers=headers), 400)
+    assert await tenant.count(Customer) == 1
+    listed = (await client.get("/customers", headers=tenant.admin)).json()["items"]
+    assert [(c["internalId"], c["name"]) for c in listed] == [("first-try", "First Try")]
+
+
 async def test_existing_customer_is_reused(client: httpx.AsyncClient, tenant: Tenant) -> None:
     created = await client.post(
         "/customers", json={"name": "Pre", "internalId": "pre"}, headers=tenant.admin

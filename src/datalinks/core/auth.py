@@ -148,6 +148,10 @@ async def _resolve_customer(
     )
     created = (await session.execute(stmt)).scalar_one_or_none()
     if created is not None:
+        # The token's customer exists from its first valid request on, even when that request
+        # then fails (a 404, a 400) and rolls back; committing now also releases the unique
+        # index entry that parallel first requests of this customer wait on.
+        await session.commit()
         return str(created)
     winner = await session.execute(select(Customer.id).where(live, Customer.archived_at.is_(None)))
     return str(winner.scalar_one())
