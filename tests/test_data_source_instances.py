@@ -242,6 +242,8 @@ async def test_patch_settings(world: World) -> None:
     r = await world.patch({"path": "/data/tasks?projectId=7&f[a]=b"})
     assert r.json()["collectionKey"] == "tasks"
     assert r.json()["collectionParameters"] == {"projectId": "7", "f": {"a": "b"}}
+    r = await world.patch({"path": "/data/issues"})
+    assert r.json()["path"] == "/data/issues" and r.json()["collectionParameters"] == {}
     r = await world.patch({"pullUpdatesIntervalSeconds": 60, "fullSyncIntervalSeconds": 7200})
     assert r.json()["pullUpdatesIntervalSeconds"] == 60
     assert r.json()["fullSyncIntervalSeconds"] == 7200
@@ -301,19 +303,32 @@ async def test_reset_and_setup(world: World) -> None:
     assert done["collectionParameters"] == {"projectId": "456"}
     assert done["fullSyncIntervalSeconds"] == 3600
     assert done["dataSourceRevision"] == "2" and done["lastSetupAt"].endswith("Z")
-    # A customised instance keeps its settings through setup.
+    # Setup keeps the settings the connection pinned and re-applies the others.
     await world.patch({"pullUpdatesIntervalSeconds": 120})
     await client.patch(
         f"/data-sources/{world.source['id']}",
-        json={"pullUpdatesIntervalSeconds": 900},
+        json={"pullUpdatesIntervalSeconds": 900, "collectionParameters": {"projectId": "789"}},
         headers=admin,
     )
     r = await client.post("/data-source-instance/setup", params=params, headers=headers)
     kept = r.json()
     assert kept["pullUpdatesIntervalSeconds"] == 120 and kept["isCustomized"] is True
+    assert kept["collectionParameters"] == {"projectId": "789"}
     assert kept["dataSourceRevision"] == "3"
-    r = await client.post("/data-source-instance/reset", params=params, headers=headers)
+    # Parameters are pinned together with the collection key.
+    await world.patch({"collectionParameters": {"projectId": "1"}})
+    await client.patch(
+        f"/data-sources/{world.source['id']}",
+        json={"collectionKey": "issues", "collectionParameters": {"projectId": "2"}},
+        headers=admin,
+    )
+    r = await client.post("/data-source-instance/setup", params=params, headers=headers)
+    assert r.json()["path"] == "/data/tasks?projectId=1"
+    # null un-pins a setting and puts the data source's value back.
+    r = await world.patch({"pullUpdatesIntervalSeconds": None})
     assert r.json()["pullUpdatesIntervalSeconds"] == 900
+    r = await client.post("/data-source-instance/reset", params=params, headers=headers)
+    assert r.json()["path"] == "/data/issues?projectId=2" and r.json()["isCustomized"] is False
 
 
 async def test_archive_and_restore(world: World) -> None:

@@ -55,6 +55,17 @@ class InstanceFilters:
     include_archived: bool = False
 
 
+COLLECTION = frozenset({"collection_key", "collection_parameters"})
+
+
+def customized_fields(instance: DataSourceInstance) -> set[str]:
+    """The settings an instance pinned; a row customised before they were recorded counts as
+    having pinned them all."""
+    if instance.customized_fields is not None:
+        return set(instance.customized_fields)
+    return set(SETTINGS) if instance.is_customized else set()
+
+
 class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
     model = DataSourceInstance
     noun = "Data source instance"
@@ -205,23 +216,37 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
     async def change_settings(
         self, resolved: ResolvedInstance, sent: dict[str, Any], *, replace: bool
     ) -> ResolvedInstance:
-        """Apply a customer's settings. `null` (and, for PUT, an unsent setting) means the data
-        source's value; any value sent marks the instance customised until `reset`."""
+        """Apply a connection's own settings. A value pins that setting (the instance is then
+        customised); `null`, and for PUT an unsent setting, means the data source's value."""
         instance, source = resolved.instance, resolved.source
         self.ensure_live(instance)
         changes = dict(sent)
         alias = changes.pop("subscriptions", None)
         if changes.get("subscribed_to") is None and alias is not None:
             changes["subscribed_to"] = alias
-        collection_from_path(changes)
         if isinstance(changes.get("subscribed_to"), dict):
             changes["subscribed_to"] = {
                 name: flag for name, flag in changes["subscribed_to"].items() if flag is not None
             }
-        customised = any(value is not None for value in changes.values())
-        defaults = self.defaults(source)
+        if changes.get("path") is not None:
+            collection_from_path(changes)
+            # A path names the whole collection: no query means no parameters.
+            changes.setdefault("collection_parameters", None)
+            if changes["collection_parameters"] is None:
+                changes["collection_parameters"] = {}
+        else:
+            collection_from_path(changes)
+        chosen = {name for name, value in changes.items() if value is not None}
+        cleared = {name for name, value in changes.items() if value is None}
         if replace:
             changes = {name: changes.get(name) for name in SETTINGS}
+            pinned = chosen
+        else:
+            pinned = (customized_fields(instance) | chosen) - cleared
+        if pinned & COLLECTION:
+            # Key and parameters only make sense together: pinning one pins both.
+            pinned |= COLLECTION
+        defaults = self.defaults(source)
         values = {
             name: defaults[name] if value is None else value for name, value in changes.items()
         }
@@ -231,7 +256,8 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
                 values.get("collection_key", instance.collection_key),
                 values.get("collection_parameters", instance.collection_parameters),
             )
-        values["is_customized"] = customised or (instance.is_customized and not replace)
+        values["customized_fields"] = sorted(pinned)
+        values["is_customized"] = bool(pinned)
         return ResolvedInstance(await self.save(instance, values), source)
 
     @staticmethod
@@ -239,23 +265,26 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
         return {**DataSourceRepository.defaults(source), "subscribed_to": None}
 
     async def reset(self, resolved: ResolvedInstance) -> ResolvedInstance:
-        """Back to the data source's current settings."""
+        """Back to the data source's current settings, none of them pinned."""
         values = {
             **self.defaults(resolved.source),
+            "customized_fields": [],
             "is_customized": False,
             "data_source_revision": resolved.source.revision,
         }
         return ResolvedInstance(await self.save(resolved.instance, values), resolved.source)
 
     async def setup(self, resolved: ResolvedInstance) -> ResolvedInstance:
-        """Re-apply the data source's current definition: an instance nobody customised takes
-        its settings again, a customised one keeps them. Records when it ran."""
+        """Re-apply the data source's current definition to every setting the connection did
+        not pin itself, keeping the ones it did. Records when it ran."""
+        pinned = customized_fields(resolved.instance)
         values: dict[str, Any] = {
-            "data_source_revision": resolved.source.revision,
-            "last_setup_at": func.now(),
+            name: value
+            for name, value in self.defaults(resolved.source).items()
+            if name not in pinned
         }
-        if not resolved.instance.is_customized:
-            values.update(self.defaults(resolved.source))
+        values["data_source_revision"] = resolved.source.revision
+        values["last_setup_at"] = func.now()
         return ResolvedInstance(await self.save(resolved.instance, values), resolved.source)
 
     async def restore_instance(self, resolved: ResolvedInstance) -> ResolvedInstance:

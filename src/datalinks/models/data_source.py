@@ -134,6 +134,9 @@ class DataSourceInstance(IdMixin, TimestampMixin, ArchivableMixin, Base):
     is_customized: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("false")
     )
+    # The settings (column names) the connection chose itself: `setup` re-applies the data
+    # source's current values to all the others.
+    customized_fields: Mapped[list[str] | None] = mapped_column(JSONB)
     revision: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
     data_source_revision: Mapped[int] = mapped_column(
         Integer, nullable=False, server_default=text("1")
