@@ -10,13 +10,14 @@ import uuid
 
 import httpx
 import jwt
+import psycopg
 
 from datalinks.bootstrap import bootstrap_workspaces
 from datalinks.db import migrate
 from datalinks.db.engine import Database
-from datalinks.settings import Settings
+from datalinks.settings import Settings, normalise_database_url
 from datalinks.workspaces.repository import WorkspaceExists, WorkspaceRepository
-from tests.conftest import create_database, drop_database
+from tests.conftest import _libpq, create_database, drop_database
 from tests.helpers import assert_error
 
 
@@ -156,3 +157,34 @@ async def test_bootstrap_on_a_fresh_database(server_url: str) -> None:
             await database.close()
     finally:
         drop_database(server_url, url)
+
+
+def test_migrate_up_and_down(server_url: str) -> None:
+    url = create_database(server_url)
+    try:
+        up = run_cli(url, "migrate")
+        assert up.returncode == 0, up.stderr
+        assert "head" in up.stdout
+        # A second run has nothing to do and says so the same way.
+        assert run_cli(url, "migrate").returncode == 0
+        down = run_cli(url, "migrate", "base", "--downgrade")
+        assert down.returncode == 0, down.stderr
+        with psycopg.connect(_libpq(url)) as conn:
+            tables = conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'alembic_version'"
+            ).fetchone()
+            assert tables == (0,)
+    finally:
+        drop_database(server_url, url)
+
+
+def test_database_urls_are_normalised() -> None:
+    for given in (
+        "postgres://u:p@h:5432/d",
+        "postgresql://u:p@h:5432/d",
+        "postgresql+psycopg2://u:p@h:5432/d",
+        "postgresql+psycopg://u:p@h:5432/d",
+    ):
+        assert normalise_database_url(given) == "postgresql+psycopg://u:p@h:5432/d"
+    assert Settings(database_url="postgres://u@h/d").database_url == "postgresql+psycopg://u@h/d"
