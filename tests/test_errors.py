@@ -228,9 +228,17 @@ async def test_missing_body(client: httpx.AsyncClient, tenant: Tenant) -> None:
 async def test_bodiless_writes_are_legal(client: httpx.AsyncClient, tenant: Tenant) -> None:
     created = await client.post("/integrations", json={"key": "k"}, headers=tenant.admin)
     assert created.status_code == 200
+    # Exactly what the SDK (axios) sends for restore/setup/reset: a form type, zero bytes.
+    sdk_headers = {
+        **tenant.admin,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": "0",
+        "membrane-api-version": "2025-10-21",
+    }
     for path in ("/integrations/k/restore", "/integrations/k/setup"):
-        response = await client.post(path, headers=tenant.admin)
-        assert response.status_code == 200, response.text
+        for headers in (tenant.admin, sdk_headers):
+            response = await client.post(path, headers=headers)
+            assert response.status_code == 200, response.text
 
 
 async def test_request_id(client: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -114,6 +114,7 @@ async def test_put_patch_bump_revision(client: httpx.AsyncClient, tenant: Tenant
     assert result["key"] == "rev" and result["name"] == "Rev" and result["uuid"] == body["uuid"]
     revisions.add(result["revision"])
     assert len(revisions) == 3
+    assert result["logoUri"] == ""
     assert result["updatedAt"] >= body["updatedAt"]
 
 
