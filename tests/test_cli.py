@@ -11,6 +11,8 @@ import uuid
 import httpx
 import jwt
 import psycopg
+import pytest
+from pydantic import ValidationError
 
 from datalinks.bootstrap import bootstrap_workspaces
 from datalinks.db import migrate
@@ -21,9 +23,12 @@ from tests.conftest import _libpq, create_database, drop_database
 from tests.helpers import assert_error
 
 
-def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    database_url: str, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATALINKS_")}
     env["DATABASE_URL"] = database_url
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "datalinks", *args],
         env=env,
@@ -188,3 +193,19 @@ def test_database_urls_are_normalised() -> None:
     ):
         assert normalise_database_url(given) == "postgresql+psycopg://u:p@h:5432/d"
     assert Settings(database_url="postgres://u@h/d").database_url == "postgresql+psycopg://u@h/d"
+
+
+def test_workspace_settings_come_in_pairs(database_url: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(database_url=database_url, workspace_key="half", workspace_secret=None)
+    with pytest.raises(ValidationError):
+        Settings(database_url=database_url, workspace_key=None, workspace_secret="s" * 40)
+    result = run_cli(database_url, "workspace", "list", env_extra={"DATALINKS_WORKSPACE_KEY": "k"})
+    assert result.returncode != 0
+    assert "DATALINKS_WORKSPACE_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_token_lifetime_must_be_positive(database_url: str) -> None:
+    for ttl in ("0", "-5", "soon"):
+        result = run_cli(database_url, "token", "--workspace", "w", "--admin", "--ttl", ttl)
+        assert result.returncode == 2 and "lifetime" in result.stderr, result.stderr

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from types import FrameType
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,17 @@ def workspace_key(value: str) -> str:
             "starting with a letter or digit"
         )
     return value
+
+
+def lifetime(value: str) -> int:
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        # A token that is born expired only ever answers 401.
+        raise argparse.ArgumentTypeError("the lifetime is a whole number of seconds, at least 1")
+    return seconds
 
 
 def workspace_name(value: str) -> str:
@@ -219,11 +231,18 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--customer", help="customer internal id (the token's id)")
     token.add_argument("--name", help="customer display name")
     token.add_argument("--admin", action="store_true", help="workspace admin token")
-    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.add_argument(
+        "--ttl", type=lifetime, default=3600, help="lifetime in seconds (default 3600)"
+    )
     token.set_defaults(func=cmd_token)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    sys.exit(args.func(args))
+    try:
+        code = args.func(args)
+    except ValidationError as exc:
+        # Bad environment settings: say which, without a traceback.
+        raise SystemExit(f"datalinks: invalid settings: {exc}") from None
+    sys.exit(code)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     migrations_dir: Path = REPO_MIGRATIONS
+
+    @model_validator(mode="after")
+    def _workspace_pair(self) -> Settings:
+        # One without the other used to be ignored silently, and the server then made a
+        # `default` workspace nobody's tokens were signed for.
+        if bool(self.workspace_key) != bool(self.workspace_secret):
+            raise ValueError(
+                "DATALINKS_WORKSPACE_KEY and DATALINKS_WORKSPACE_SECRET must be set together"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod
