@@ -85,6 +85,8 @@ async def test_get_by_id_internal_id_and_query(client: httpx.AsyncClient, tenant
     assert_error(await client.get("/customers/nope", headers=tenant.admin), 404, "not_found")
     assert_error(await client.get("/customer?id=nope", headers=tenant.admin), 404, "not_found")
     assert_error(await client.get("/customer", headers=tenant.admin), 400)
+    response = await client.get(f"/customer?internalId={body['id']}", headers=tenant.admin)
+    assert_error(response, 404, "not_found")
 
 
 async def test_list_search_is_test_and_archived(client: httpx.AsyncClient, tenant: Tenant) -> None:

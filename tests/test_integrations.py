@@ -97,6 +97,9 @@ async def test_get_by_id_key_and_query(client: httpx.AsyncClient, tenant: Tenant
     assert_error(await client.get("/integrations/nope", headers=tenant.admin), 404, "not_found")
     assert_error(await client.get("/integration?key=nope", headers=tenant.admin), 404)
     assert_error(await client.get("/integration", headers=tenant.admin), 400)
+    # key= matches keys only, never an id.
+    response = await client.get(f"/integration?key={body['id']}", headers=tenant.admin)
+    assert_error(response, 404, "not_found")
 
 
 async def test_put_patch_bump_revision(client: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -63,6 +63,18 @@ class ElementRepository(Generic[M]):
         )
         return result.scalar_one_or_none()
 
+    async def get_by_key(self, key: str) -> M:
+        """A live element by its key alone (an object selector that names the key field)."""
+        model: Any = self.model
+        column = self.key_column()
+        found = None
+        if column is not None:
+            stmt = self.scoped().where(column == key, model.archived_at.is_(None))
+            found = (await self.session.execute(stmt)).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"{self.noun} {key!r} not found")
+        return found
+
     async def get(self, selector: str, stmt: Select[M] | None = None) -> M:
         found = await self.find_by_id_or_key(selector, stmt)
         if found is None:

@@ -65,10 +65,11 @@ async def find_customer(
     id: str | None = None,
     internal_id: Annotated[str | None, Query(alias="internalId")] = None,
 ) -> Customer:
-    selector = id or internal_id
-    if not selector:
+    if id:
+        return await repo.get(id)
+    if not internal_id:
         raise ValidationFailed.field("id", "id or internalId is required")
-    return await repo.get(selector)
+    return await repo.get_by_key(internal_id)
 
 
 async def _own_customer(repo: CustomerRepository) -> Customer:

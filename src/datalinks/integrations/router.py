@@ -55,9 +55,12 @@ async def create_integration(body: schemas.IntegrationWrite, repo: RepoDep) -> I
 async def find_integration(
     repo: RepoDep, id: str | None = None, key: str | None = None
 ) -> Integration:
-    if not id and not key:
+    if id:
+        return await repo.get(id)
+    if not key:
         raise ValidationFailed.field("id", "id or key is required")
-    return await repo.get(id or key or "")
+    # `key=` names a key: an integration whose id happens to be that string is not a match.
+    return await repo.get_by_key(key)
 
 
 @router.post(
