@@ -124,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def include_routers(app: FastAPI) -> None:
-    from datalinks import health
+    from datalinks import health, not_served
     from datalinks.connections.router import router as connections
     from datalinks.customers.router import router as customers
     from datalinks.data_link_table_instances.router import router as data_link_table_instances
@@ -144,6 +144,7 @@ def include_routers(app: FastAPI) -> None:
         data_links,
         data_sources,
         data_source_instances,
+        not_served.router,
     ):
         app.include_router(router)
 

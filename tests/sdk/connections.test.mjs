@@ -122,11 +122,9 @@ test('errors surface as typed SDK errors with Membrane keys', async () => {
 });
 
 // Contract §11: SDK-reachable routes that need a live connector answer 501 not_implemented
-// (a clear "datalinks does not do this"), not 404. Marked todo while the server still answers
-// 404 "No route" for them: reported, not failing the suite; passes by itself once served.
+// (a clear "datalinks does not do this"), not 404.
 test(
   'connector-backed connection calls answer 501 not_implemented',
-  { todo: 'contract §11: the server answers 404 "No route" for these today' },
   async () => {
     const ivan = tenantClient(`ivan-${sfx}`);
     const created = await ivan.connections.create({ integrationKey });
