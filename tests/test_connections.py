@@ -307,3 +307,25 @@ async def test_bad_bodies(client: httpx.AsyncClient, tenant: Tenant, body: Any) 
             assert_error(response, 400)
     assert (await client.get("/connections/keep", headers=alice)).json() == original
     assert await tenant.count(Connection) == 1
+
+
+async def test_connector_fields_accepted_and_ignored(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await integration(client, tenant, "HubSpot")
+    alice = tenant.customer("alice")
+    extras = {
+        "credentials": {"access_token": "secret-token"},
+        "authOptionKey": "oauth",
+        "input": {"x": 1},
+        "connectorParameters": {"p": 2},
+        "connectorId": "c-1",
+    }
+    created = await connect(client, alice, integrationKey="hubspot", **extras)
+    for name in extras:
+        assert name not in created
+    assert "secret-token" not in (await client.get("/connections", headers=alice)).text
+    patched = await client.patch(f"/connections/{created['id']}", json=extras, headers=alice)
+    assert patched.status_code == 200 and patched.json() == created | {
+        "updatedAt": patched.json()["updatedAt"]
+    }
