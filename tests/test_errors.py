@@ -3,6 +3,9 @@ that is malformed, too deep or non-finite, NUL bytes and invalid UTF-8 anywhere.
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from datalinks.app import create_app
+from datalinks.core.logging import JsonFormatter
 from datalinks.db.engine import Database
 from datalinks.models import Customer, Integration
 from datalinks.settings import Settings
@@ -334,3 +338,24 @@ async def test_exhausted_pool_is_503(settings: Settings, tenant: Tenant) -> None
             assert (await client.get("/integrations", headers=tenant.admin)).status_code == 200
     finally:
         await database.close()
+
+
+async def test_access_log_line(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("datalinks.access")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        await client.get("/integrations?limit=0", headers={**tenant.admin, "X-Request-Id": "rid-1"})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    entry = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert entry["requestId"] == "rid-1" and entry["status"] == 400
+    assert entry["method"] == "GET" and entry["path"] == "/integrations"
+    assert isinstance(entry["durationMs"], float | int)
+    # The bearer token is a credential: it never reaches the logs.
+    assert tenant.admin["Authorization"].split()[1] not in stream.getvalue()
