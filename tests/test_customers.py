@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -301,3 +302,19 @@ async def test_parallel_creates_of_one_internal_id(
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * 9, [r.text for r in responses]
     assert await tenant.count(Customer) == 1
+
+
+@pytest.mark.parametrize(
+    "internal_id",
+    ["auth0|5f7c8ec7", "alice@example.com", "with space", "a+b", "ünï", "100%", "a?b#c"],
+)
+async def test_internal_ids_with_url_characters(
+    client: httpx.AsyncClient, tenant: Tenant, internal_id: str
+) -> None:
+    me = (await client.get("/self", headers=tenant.customer(internal_id))).json()
+    assert me["internalId"] == internal_id
+    quoted = urllib.parse.quote(internal_id, safe="")
+    for path in (f"/customers/{quoted}", f"/customer?internalId={quoted}"):
+        response = await client.get(path, headers=tenant.admin)
+        assert response.status_code == 200, (path, response.text)
+        assert response.json()["id"] == me["id"]
