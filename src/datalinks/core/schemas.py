@@ -82,3 +82,30 @@ def change_set(body: BaseModel, *, replace: bool, keep: frozenset[str]) -> dict[
     the `keep` fields (required columns), which change only when a value is sent."""
     sent = body.model_dump(exclude_unset=not replace)
     return {name: value for name, value in sent.items() if not (name in keep and value is None)}
+
+
+class NamedElementWrite(RequestModel):
+    """Editable fields of every keyed workspace element (integrations, tables, data sources)."""
+
+    key: Key | None = None
+    name: Name | None = None
+    uuid: Key | None = None
+    description: Text | None = None
+    meta: JsonObject | None = None
+
+
+class NamedElementExport(ApiModel):
+    uuid: str
+    key: str
+    name: str
+    description: str | None = None
+    meta: JsonObject | None = None
+
+
+class NamedElementOut(ElementOut):
+    key: str
+    name: str
+    uuid: str
+    description: str | None = None
+    meta: JsonObject | None = None
+    revision: Revision

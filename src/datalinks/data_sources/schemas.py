@@ -6,12 +6,13 @@ from pydantic import Field, model_validator
 
 from datalinks.core.schemas import (
     ApiModel,
-    ElementOut,
     JsonObject,
     Key,
     Name,
+    NamedElementExport,
+    NamedElementOut,
+    NamedElementWrite,
     RequestModel,
-    Revision,
     Text,
 )
 from datalinks.data_source_instances.paths import compute_path
@@ -30,12 +31,7 @@ class SubscribedTo(RequestModel):
     deleted: bool | None = None
 
 
-class DataSourceWrite(RequestModel):
-    key: Key | None = None
-    name: Name | None = None
-    uuid: Key | None = None
-    description: Text | None = None
-    meta: JsonObject | None = None
+class DataSourceWrite(NamedElementWrite):
     integration_id: Key | None = None
     integration_key: Key | None = None
     integration_uuid: Key | None = None
@@ -58,12 +54,7 @@ class DataSourceWrite(RequestModel):
     subscriptions: SubscribedTo | None = None
 
 
-class DataSource(ElementOut):
-    key: str
-    name: str
-    uuid: str
-    description: str | None = None
-    meta: JsonObject | None = None
+class DataSource(NamedElementOut):
     integration_id: str | None = None
     parent_id: str | None = None
     is_universal: bool
@@ -74,7 +65,6 @@ class DataSource(ElementOut):
     full_sync_interval_seconds: int
     path: str | None = None
     default_path: str | None = None
-    revision: Revision
     is_customized: bool = False
 
     @model_validator(mode="before")
@@ -115,12 +105,7 @@ _ROW_FIELDS = (
 )
 
 
-class DataSourceExport(ApiModel):
-    uuid: str
-    key: str
-    name: str
-    description: str | None = None
-    meta: JsonObject | None = None
+class DataSourceExport(NamedElementExport):
     integration_uuid: str | None = None
     parent_uuid: str | None = None
     is_universal: bool

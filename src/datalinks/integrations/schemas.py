@@ -4,23 +4,10 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from datalinks.core.schemas import (
-    ElementOut,
-    JsonObject,
-    Key,
-    Name,
-    RequestModel,
-    Revision,
-    Text,
-)
+from datalinks.core.schemas import JsonObject, Key, NamedElementOut, NamedElementWrite, Text
 
 
-class IntegrationWrite(RequestModel):
-    key: Key | None = None
-    name: Name | None = None
-    uuid: Key | None = None
-    description: Text | None = None
-    meta: JsonObject | None = None
+class IntegrationWrite(NamedElementWrite):
     parameters: JsonObject | None = None
     logo_uri: Text | None = None
     connector_id: Key | None = None
@@ -28,16 +15,10 @@ class IntegrationWrite(RequestModel):
     external_app_id: Key | None = None
 
 
-class Integration(ElementOut):
-    key: str
-    name: str
-    uuid: str
-    description: str | None = None
-    meta: JsonObject | None = None
+class Integration(NamedElementOut):
     parameters: JsonObject | None = None
     # The SDK schema requires logoUri: "" stands for "none".
     logo_uri: Annotated[str, BeforeValidator(lambda value: value or "")] = ""
     connector_id: str | None = None
     connector_version: str | None = None
     external_app_id: str | None = None
-    revision: Revision
