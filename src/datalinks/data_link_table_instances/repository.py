@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -11,10 +12,24 @@ from sqlalchemy.dialects.postgresql import insert
 
 from datalinks.connections.repository import ConnectionRepository
 from datalinks.core.errors import BadRequest, NotFound
+from datalinks.core.pagination import PageParams, keyset, page_of
 from datalinks.core.repository import ElementRepository
 from datalinks.core.selectors import InstanceSelector
 from datalinks.data_link_tables.repository import DataLinkTableRepository
 from datalinks.models import Connection, DataLinkTable, DataLinkTableInstance, new_id
+
+
+@dataclass(frozen=True)
+class InstanceFilters:
+    id: str | None = None
+    data_link_table_id: str | None = None
+    data_link_table_key: str | None = None
+    connection_id: str | None = None
+    integration_id: str | None = None
+    integration_key: str | None = None
+    instance_key: str | None = None
+    user: str | None = None
+    include_archived: bool = False
 
 
 class Missing(Enum):
@@ -52,6 +67,42 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
 
     def conflict_message(self) -> str:
         return "A live instance already holds this (table, connection, instanceKey) slot"
+
+    async def find(
+        self, filters: InstanceFilters, params: PageParams
+    ) -> tuple[list[ResolvedInstance], str | None]:
+        stmt: Select[Any] = self.scoped().add_columns(DataLinkTable)
+        stmt = stmt.join(
+            DataLinkTable, DataLinkTable.id == DataLinkTableInstance.data_link_table_id
+        )
+        if not filters.include_archived:
+            # An archived table hides its instances too; restoring it brings them back.
+            stmt = stmt.where(
+                DataLinkTableInstance.archived_at.is_(None), DataLinkTable.archived_at.is_(None)
+            )
+        exact = {
+            DataLinkTableInstance.id: filters.id,
+            DataLinkTableInstance.data_link_table_id: filters.data_link_table_id,
+            DataLinkTable.key: filters.data_link_table_key,
+            DataLinkTableInstance.connection_id: filters.connection_id,
+            DataLinkTableInstance.instance_key: filters.instance_key,
+        }
+        for column, value in exact.items():
+            if value:
+                stmt = stmt.where(column == value)
+        connections = ConnectionRepository(self.session, self.principal)
+        if filters.integration_id or filters.integration_key:
+            integration = await connections.integration_for(
+                filters.integration_id, filters.integration_key
+            )
+            stmt = stmt.where(DataLinkTableInstance.integration_id == integration.id)
+        if filters.user:
+            customer_id = await connections.customer_id_for(filters.user)
+            stmt = stmt.where(DataLinkTableInstance.customer_id == customer_id)
+        order: list[Any] = [DataLinkTableInstance.created_at, DataLinkTableInstance.id]
+        rows = (await self.session.execute(keyset(stmt, params, order, [datetime, str]))).all()
+        items, cursor = page_of(rows, params, lambda row: [row[0].created_at, row[0].id])
+        return [ResolvedInstance(row[0], row[1]) for row in items], cursor
 
     async def with_table(self, instance: DataLinkTableInstance) -> ResolvedInstance:
         table = await self.session.get_one(DataLinkTable, instance.data_link_table_id)

@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import Body, Depends, Query, Request, Response
 
-from datalinks.connections.repository import ConnectionRepository
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
@@ -14,11 +13,11 @@ from datalinks.core.selectors import InstanceSelector, instance_selector
 from datalinks.data_link_table_instances import schemas
 from datalinks.data_link_table_instances.repository import (
     DataLinkTableInstanceRepository,
+    InstanceFilters,
     Missing,
     ResolvedInstance,
 )
 from datalinks.db.session import SessionDep
-from datalinks.models import DataLinkTable, DataLinkTableInstance
 
 router = ApiRouter(tags=["Data Link Table Instances"])
 PATH = "/data-link-table-instance"
@@ -64,32 +63,19 @@ async def list_instances(
     tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
 ) -> dict[str, Any]:
-    stmt = repo.scoped().join(
-        DataLinkTable, DataLinkTable.id == DataLinkTableInstance.data_link_table_id
+    filters = InstanceFilters(
+        id=id,
+        data_link_table_id=data_link_table_id,
+        data_link_table_key=data_link_table_key,
+        connection_id=connection_id,
+        integration_id=integration_id,
+        integration_key=integration_key,
+        instance_key=instance_key,
+        user=user_id or tenant_id,
+        include_archived=bool(parse_bool("includeArchived", include_archived)),
     )
-    if not parse_bool("includeArchived", include_archived):
-        # An archived table hides its instances too; restoring it brings them back.
-        stmt = repo.live(stmt).where(DataLinkTable.archived_at.is_(None))
-    if id:
-        stmt = stmt.where(DataLinkTableInstance.id == id)
-    if data_link_table_id:
-        stmt = stmt.where(DataLinkTableInstance.data_link_table_id == data_link_table_id)
-    if data_link_table_key:
-        stmt = stmt.where(DataLinkTable.key == data_link_table_key)
-    if connection_id:
-        stmt = stmt.where(DataLinkTableInstance.connection_id == connection_id)
-    if integration_id or integration_key:
-        connections = ConnectionRepository(repo.session, repo.principal)
-        integration = await connections.integration_for(integration_id, integration_key)
-        stmt = stmt.where(DataLinkTableInstance.integration_id == integration.id)
-    if instance_key:
-        stmt = stmt.where(DataLinkTableInstance.instance_key == instance_key)
-    if user := user_id or tenant_id:
-        customer_id = await ConnectionRepository(repo.session, repo.principal).customer_id_for(user)
-        stmt = stmt.where(DataLinkTableInstance.customer_id == customer_id)
-    instances, cursor = await repo.page(stmt, page)
-    items = [out(await repo.with_table(instance)) for instance in instances]
-    return {"items": items, "cursor": cursor}
+    found, cursor = await repo.find(filters, page)
+    return {"items": [out(item) for item in found], "cursor": cursor}
 
 
 @router.get(
