@@ -74,3 +74,41 @@ def test_upgrade_is_idempotent(empty_database: str) -> None:
     migrate.upgrade(empty_database)
     migrate.upgrade(empty_database)
     assert _drift(empty_database) == []
+
+
+def _normalise_predicate(sql: str) -> str:
+    return "".join(ch for ch in sql.lower() if ch not in "() \n\t")
+
+
+def test_partial_and_nulls_not_distinct_indexes_match(database_url: str) -> None:
+    # compare_metadata ignores an index's WHERE clause and NULLS NOT DISTINCT, and those carry
+    # the "unique among live rows" rules; a migration that got them wrong would pass above.
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT c.relname, i.indisunique, i.indnullsnotdistinct,"
+                    " coalesce(pg_get_expr(i.indpred, i.indrelid), '')"
+                    " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    in_database = {
+        name: (unique, nnd, _normalise_predicate(where)) for name, unique, nnd, where in rows
+    }
+    checked = 0
+    for table in Base.metadata.tables.values():
+        for index in table.indexes:
+            options = index.dialect_options["postgresql"]
+            where = options["where"]
+            expected = (
+                bool(index.unique),
+                bool(options["nulls_not_distinct"]),
+                _normalise_predicate(str(where)) if where is not None else "",
+            )
+            assert in_database.get(str(index.name)) == expected, index.name
+            checked += 1
+    assert checked >= 10
