@@ -257,3 +257,19 @@ async def test_every_route_needs_a_token(client: httpx.AsyncClient, path: str) -
 
 async def test_health_needs_no_token(client: httpx.AsyncClient) -> None:
     assert (await client.get("/health")).status_code == 200
+
+
+async def test_rekeyed_customer_follows_its_new_internal_id(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    old_headers = tenant.customer("before")
+    me = (await client.get("/self", headers=old_headers)).json()
+    response = await client.patch(
+        f"/customers/{me['id']}", json={"internalId": "after"}, headers=tenant.admin
+    )
+    assert response.status_code == 200, response.text
+    # The new id's tokens reach the same customer at once; the old id is a new customer.
+    assert (await client.get("/self", headers=tenant.customer("after"))).json()["id"] == me["id"]
+    fresh = (await client.get("/self", headers=old_headers)).json()
+    assert fresh["id"] != me["id"] and fresh["internalId"] == "before"
+    assert await tenant.count(Customer) == 2
