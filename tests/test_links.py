@@ -226,3 +226,30 @@ async def test_selectors_that_name_nothing(client: httpx.AsyncClient, tenant: Te
     for params, status in cases:
         r = await client.get(path, params=params, headers=world.customer)
         assert_error(r, status)
+
+
+async def test_a_remembered_slot_follows_archive_and_restore(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Link routes remember which instance a selector named; archiving that instance must send
+    the next call to the slot's new instance, never into the archived one."""
+    world = await make_world(client, tenant)
+    await world.create_link("e1", "a1")
+    [first] = await world.find()
+    old = first["dataLinkTableInstanceId"]
+    assert (
+        await client.delete("/data-link-table-instance", params={"id": old}, headers=world.customer)
+    ).status_code == 200
+    await world.create_link("e2", "a2")
+    [second] = await world.find()
+    assert second["externalRecordId"] == "e2"
+    assert second["dataLinkTableInstanceId"] != old
+    # Without autoCreate the same selector now names the new instance only.
+    plain = {k: v for k, v in world.selector.items() if k != "autoCreate"}
+    r = await client.get("/data-link-table-instance/links", params=plain, headers=world.customer)
+    assert [x["externalRecordId"] for x in r.json()["items"]] == ["e2"]
+    # Another customer's token with the same selector never reaches either instance.
+    r = await client.get(
+        "/data-link-table-instance/links", params=plain, headers=tenant.customer("eve")
+    )
+    assert_error(r, 404, "not_found")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datalinks.core.cache import TtlCache
 from datalinks.core.errors import AccessDenied, NotAuthenticated
 from datalinks.db.session import SessionDep
 from datalinks.models import Customer, Workspace, new_id
@@ -21,6 +22,10 @@ MAX_TOKEN_LENGTH = 8192
 # Workspace secrets change only by an operator's hand; a short cache keeps one query off every
 # request while a rotated secret still takes effect within seconds on every replica.
 SECRET_CACHE_SECONDS = 30.0
+# A customer's row id behind its token's `id`, so a request need not look it up. Archiving or
+# re-keying a customer forgets it here at once; other replicas notice within this many seconds.
+CUSTOMER_CACHE_SECONDS = 30.0
+customer_ids: TtlCache[tuple[str, str], str] = TtlCache(CUSTOMER_CACHE_SECONDS)
 # One message for every failure: which check failed is nobody's business but the logs'.
 INVALID_TOKEN = "Invalid or expired access token"
 
@@ -113,7 +118,22 @@ def _customer_claims(claims: dict[str, Any]) -> tuple[str, str | None]:
     return internal_id, name
 
 
+def forget_customer(customer_id: str) -> None:
+    customer_ids.forget_where(customer_id)
+
+
 async def _resolve_customer(
+    session: AsyncSession, workspace_id: str, internal_id: str, name: str | None, create: bool
+) -> str:
+    cached = customer_ids.get((workspace_id, internal_id))
+    if cached is not None:
+        return cached
+    customer_id = await _lookup_customer(session, workspace_id, internal_id, name, create)
+    customer_ids.put((workspace_id, internal_id), customer_id)
+    return customer_id
+
+
+async def _lookup_customer(
     session: AsyncSession, workspace_id: str, internal_id: str, name: str | None, create: bool
 ) -> str:
     live = (Customer.workspace_id == workspace_id) & (Customer.internal_id == internal_id)

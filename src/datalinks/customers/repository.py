@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, event
+from sqlalchemy.orm import Session
 
+from datalinks.core.auth import forget_customer
 from datalinks.core.repository import ElementRepository
 from datalinks.models import Customer, new_id
 
@@ -30,3 +32,24 @@ class CustomerRepository(ElementRepository[Customer]):
         values["name"] = values.get("name") or values["internal_id"]
         customer = Customer(id=customer_id, workspace_id=self.principal.workspace_id, **values)
         return await self.add(customer)
+
+    def _forget_tokens(self, customer: Customer) -> None:
+        """Tokens of an archived or re-keyed customer stop working at once in this process: the
+        cached id is dropped now and again after commit (a request between the two could have
+        cached the row as it was before this transaction)."""
+        customer_id = customer.id
+        forget_customer(customer_id)
+
+        def after_commit(_: Session) -> None:
+            forget_customer(customer_id)
+
+        event.listen(self.session.sync_session, "after_commit", after_commit, once=True)
+
+    async def archive(self, element: Customer) -> None:
+        self._forget_tokens(element)
+        await super().archive(element)
+
+    async def save(self, element: Customer, changes: dict[str, Any]) -> Customer:
+        if "internal_id" in changes:
+            self._forget_tokens(element)
+        return await super().save(element, changes)

@@ -1,23 +1,43 @@
-"""Links: the hot path. Each operation is one SQL statement on Core (no ORM objects), with
-record ids matched through the hashed indexes and then compared exactly."""
+"""Links: the hot path. Each operation is one SQL statement on Core (no ORM objects, no
+session-level work), with record ids matched through the hashed indexes and compared exactly.
+
+Every statement carries its own guard: it acts only if the instance is in the caller's scope
+(and, for writes and selector lookups, live with a live table). A statement whose guard fails
+answers None, and the caller falls back to resolving the selector the long way, which either
+names the right instance or raises the right error. That is what makes it safe to remember
+which instance a selector named (see router.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, delete, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import String
 
 from datalinks.core.errors import NotFound
 from datalinks.core.pagination import PageParams, decode_cursor, encode_cursor
-from datalinks.models import DataLink, DataLinkTableInstance
+from datalinks.models import DataLink, DataLinkTable, DataLinkTableInstance
 from datalinks.models.data_link_table import RECORD_HASH_FUNCTION
 
 LINKS: Table = DataLink.__table__  # type: ignore[assignment]
+INSTANCES: Table = DataLinkTableInstance.__table__  # type: ignore[assignment]
+TABLES: Table = DataLinkTable.__table__  # type: ignore[assignment]
 COLUMNS = (
     LINKS.c.id,
     LINKS.c.data_link_table_instance_id,
@@ -29,13 +49,58 @@ COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class Guard:
+    """Which instance a statement may touch, and on what condition."""
+
+    instance_id: str
+    workspace_id: str
+    customer_id: str | None
+    # Writes, and lookups through a (table, connection) selector, need a live instance of a
+    # live table; reads by instance id may see an archived one.
+    live: bool
+
+    def params(self) -> dict[str, Any]:
+        values = {"guard_instance_id": self.instance_id, "guard_workspace_id": self.workspace_id}
+        if self.customer_id is not None:
+            values["guard_customer_id"] = self.customer_id
+        return values
+
+
+@cache
+def _guarded_instance(scoped: bool, live: bool) -> Select[Any]:
+    """Built once per variant; the values travel as bound parameters (Guard.params)."""
+    clauses = [
+        INSTANCES.c.id == bindparam("guard_instance_id", type_=String),
+        INSTANCES.c.workspace_id == bindparam("guard_workspace_id", type_=String),
+    ]
+    if scoped:
+        clauses.append(INSTANCES.c.customer_id == bindparam("guard_customer_id", type_=String))
+    if live:
+        clauses += [INSTANCES.c.archived_at.is_(None), TABLES.c.archived_at.is_(None)]
+    return (
+        select(INSTANCES.c.id)
+        .select_from(INSTANCES.join(TABLES, TABLES.c.id == INSTANCES.c.data_link_table_id))
+        .where(*clauses)
+    )
+
+
 def _link(row: Any) -> dict[str, Any]:
     # Stored as a bigint for a compact index; ids are opaque strings on the wire.
-    return {**row._asdict(), "id": str(row.id)}
+    return {
+        "id": str(row.id),
+        "data_link_table_instance_id": row.data_link_table_instance_id,
+        "direction": row.direction,
+        "external_record_id": row.external_record_id,
+        "app_record_id": row.app_record_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
 
 
-def _record_match(column: str, value: str) -> ColumnElement[bool]:
+def _record_match(column: str) -> ColumnElement[bool]:
     """Index lookup by digest, then an exact comparison (the digest alone is not the id)."""
+    value = bindparam(f"{column}_id", type_=String)
     digest: ColumnElement[bytes] = getattr(func, RECORD_HASH_FUNCTION)(value)
     return (LINKS.c[f"{column}_hash"] == digest) & (LINKS.c[f"{column}_id"] == value)
 
@@ -46,80 +111,144 @@ class LinkFilter:
     external_record_id: str | None = None
     app_record_id: str | None = None
 
-    def where(self, instance_id: str) -> list[ColumnElement[bool]]:
-        clauses = [LINKS.c.data_link_table_instance_id == instance_id]
+    @property
+    def shape(self) -> tuple[bool, bool, bool]:
+        return (
+            bool(self.directions),
+            self.external_record_id is not None,
+            self.app_record_id is not None,
+        )
+
+    def params(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
         if self.directions:
-            clauses.append(LINKS.c.direction.in_(self.directions))
+            values["directions"] = list(self.directions)
         if self.external_record_id is not None:
-            clauses.append(_record_match("external_record", self.external_record_id))
+            values["external_record_id"] = self.external_record_id
         if self.app_record_id is not None:
-            clauses.append(_record_match("app_record", self.app_record_id))
-        return clauses
+            values["app_record_id"] = self.app_record_id
+        return values
 
 
-_UPSERT = insert(LINKS).from_select(
-    ["data_link_table_instance_id", "direction", "external_record_id", "app_record_id"],
-    select(
-        bindparam("instance_id", type_=String),
+def _filtered(instance_id: Any, shape: tuple[bool, bool, bool]) -> list[ColumnElement[bool]]:
+    by_direction, by_external, by_app = shape
+    clauses = [LINKS.c.data_link_table_instance_id == instance_id]
+    if by_direction:
+        clauses.append(LINKS.c.direction == any_(bindparam("directions", type_=ARRAY(String))))
+    if by_external:
+        clauses.append(_record_match("external_record"))
+    if by_app:
+        clauses.append(_record_match("app_record"))
+    return clauses
+
+
+@cache
+def _find(scoped: bool, live: bool, shape: tuple[bool, bool, bool], after: bool) -> Any:
+    """The guard's instance row, left-joined to one page of its links, so that "no links" and
+    "no instance" differ."""
+    instance = _guarded_instance(scoped, live).subquery("guarded")
+    links = select(*COLUMNS).where(*_filtered(instance.c.id, shape))
+    if after:
+        links = links.where(LINKS.c.id > bindparam("after_id", type_=BigInteger))
+    page = links.order_by(LINKS.c.id).limit(bindparam("limit", type_=BigInteger)).lateral("page")
+    return select(instance.c.id.label("guard"), *page.c).select_from(
+        instance.outerjoin(page, true())
+    )
+
+
+@cache
+def _delete(scoped: bool, live: bool) -> Any:
+    guarded = _guarded_instance(scoped, live).cte("guarded")
+    shape = (True, True, True)
+    deleted = (
+        delete(LINKS)
+        .where(*_filtered(select(guarded.c.id).scalar_subquery(), shape))
+        .returning(LINKS.c.id)
+        .cte("deleted")
+    )
+    return select(
+        select(func.count()).select_from(guarded).scalar_subquery(),
+        select(func.count()).select_from(deleted).scalar_subquery(),
+    )
+
+
+@cache
+def _upsert(scoped: bool, live: bool) -> Any:
+    rows = _guarded_instance(scoped, live).add_columns(
         func.unnest(bindparam("directions", type_=ARRAY(String))),
         bindparam("external_record_id", type_=String),
         bindparam("app_record_id", type_=String),
-    ),
-)
-UPSERT = _UPSERT.on_conflict_do_update(
-    index_elements=[
-        "data_link_table_instance_id",
-        "external_record_hash",
-        "app_record_hash",
-        "direction",
-    ],
-    set_={"updated_at": func.now()},
-)
+    )
+    return (
+        insert(LINKS)
+        .from_select(
+            ["data_link_table_instance_id", "direction", "external_record_id", "app_record_id"],
+            rows,
+        )
+        .on_conflict_do_update(
+            index_elements=[
+                "data_link_table_instance_id",
+                "external_record_hash",
+                "app_record_hash",
+                "direction",
+            ],
+            set_={"updated_at": func.now()},
+        )
+        .returning(LINKS.c.id)
+    )
 
 
 class DataLinkRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def _execute(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+        # Core on the request's connection: the ORM's per-statement work is not needed here.
+        connection = await self.session.connection()
+        return await connection.execute(stmt, params or {})
+
     async def upsert(
-        self,
-        instance_id: str,
-        directions: Sequence[str],
-        external_record_id: str,
-        app_record_id: str,
-    ) -> None:
-        await self.session.execute(
-            UPSERT,
+        self, guard: Guard, directions: Sequence[str], external_record_id: str, app_record_id: str
+    ) -> bool:
+        """False when the guard failed (nothing written)."""
+        result = await self._execute(
+            _upsert(guard.customer_id is not None, guard.live),
             {
-                "instance_id": instance_id,
+                **guard.params(),
                 "directions": list(directions),
                 "external_record_id": external_record_id,
                 "app_record_id": app_record_id,
             },
         )
+        return len(result.all()) > 0
 
     async def find(
-        self, instance_id: str, link_filter: LinkFilter, page: PageParams
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        stmt: Select[Any] = select(*COLUMNS).where(*link_filter.where(instance_id))
+        self, guard: Guard, link_filter: LinkFilter, page: PageParams
+    ) -> tuple[list[dict[str, Any]], str | None] | None:
+        """A page of links, or None when the guard failed. One statement: the guard's instance
+        row, left-joined to the page of its links, so "no links" and "no instance" differ."""
         after = decode_cursor(page.cursor or "", [int])
-        if after is not None:
-            stmt = stmt.where(LINKS.c.id > after[0])
-        rows = (await self.session.execute(stmt.order_by(LINKS.c.id).limit(page.limit + 1))).all()
-        items = [_link(row) for row in rows[: page.limit]]
-        cursor = encode_cursor([rows[page.limit - 1].id]) if len(rows) > page.limit else None
+        stmt = _find(guard.customer_id is not None, guard.live, link_filter.shape, bool(after))
+        params = {**guard.params(), **link_filter.params(), "limit": page.limit + 1}
+        if after:
+            params["after_id"] = after[0]
+        rows = (await self._execute(stmt, params)).all()
+        if not rows:
+            return None
+        found = [row for row in rows if row.id is not None]
+        items = [_link(row) for row in found[: page.limit]]
+        cursor = encode_cursor([found[page.limit - 1].id]) if len(found) > page.limit else None
         return items, cursor
 
     async def delete(
-        self,
-        instance_id: str,
-        directions: Sequence[str],
-        external_record_id: str,
-        app_record_id: str,
-    ) -> int:
+        self, guard: Guard, directions: Sequence[str], external_record_id: str, app_record_id: str
+    ) -> bool:
+        """False when the guard failed; deleting nothing that matched is still True."""
         link_filter = LinkFilter(tuple(directions), external_record_id, app_record_id)
-        result = await self.session.execute(delete(LINKS).where(*link_filter.where(instance_id)))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        params = {**guard.params(), **link_filter.params()}
+        stmt = _delete(guard.customer_id is not None, guard.live)
+        instances, _ = (await self._execute(stmt, params)).one()
+        return bool(instances)
 
     async def get_scoped(
         self, link_id: str, workspace_id: str, customer_id: str | None
@@ -127,21 +256,20 @@ class DataLinkRepository:
         """A link by its id, only if its instance is in the caller's scope."""
         if not link_id.isdigit() or len(link_id) > 18:
             raise NotFound(f"Data link {link_id!r} not found")
-        instances: Table = DataLinkTableInstance.__table__  # type: ignore[assignment]
         stmt = (
             select(*COLUMNS)
-            .join(instances, instances.c.id == LINKS.c.data_link_table_instance_id)
+            .join(INSTANCES, INSTANCES.c.id == LINKS.c.data_link_table_instance_id)
             .where(
                 LINKS.c.id == bindparam("link_id", type_=BigInteger),
-                instances.c.workspace_id == workspace_id,
+                INSTANCES.c.workspace_id == workspace_id,
             )
         )
         if customer_id is not None:
-            stmt = stmt.where(instances.c.customer_id == customer_id)
-        row = (await self.session.execute(stmt, {"link_id": int(link_id)})).first()
+            stmt = stmt.where(INSTANCES.c.customer_id == customer_id)
+        row = (await self._execute(stmt, {"link_id": int(link_id)})).first()
         if row is None:
             raise NotFound(f"Data link {link_id!r} not found")
         return _link(row)
 
     async def delete_by_id(self, link_id: str) -> None:
-        await self.session.execute(delete(LINKS).where(LINKS.c.id == int(link_id)))
+        await self._execute(delete(LINKS).where(LINKS.c.id == int(link_id)))

@@ -11,15 +11,14 @@ from datalinks.core.auth import PrincipalDep
 from datalinks.core.errors import ValidationFailed
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.routing import ApiRouter
-from datalinks.core.selectors import instance_selector
+from datalinks.core.selectors import ConnectionSelector, InstanceSelector, instance_selector
 from datalinks.data_link_table_instances.repository import (
     DataLinkTableInstanceRepository,
     Missing,
-    ResolvedInstance,
 )
 from datalinks.data_link_tables.repository import DataLinkTableRepository
 from datalinks.data_links import schemas, service
-from datalinks.data_links.repository import DataLinkRepository
+from datalinks.data_links.repository import DataLinkRepository, Guard
 from datalinks.db.session import SessionDep
 
 router = ApiRouter(tags=["Data Links"])
@@ -38,41 +37,68 @@ class Links:
         self.tables = DataLinkTableRepository(session, principal)
         self.links = DataLinkRepository(session)
 
-    async def by_instance_selector(
-        self, request: Request, missing: Missing = Missing.AUTO
-    ) -> ResolvedInstance | None:
-        selector = instance_selector(
+    def instance_selector(self, request: Request) -> InstanceSelector:
+        return instance_selector(
             request.query_params,
             parent_id_field="dataLinkTableId",
             parent_key_field="dataLinkTableKey",
         )
-        return await self.instances.resolve(selector, missing)
 
-    async def by_table(
-        self, table_selector: str, request: Request, missing: Missing = Missing.AUTO
-    ) -> ResolvedInstance | None:
+    async def table_selector(self, table_selector: str, request: Request) -> InstanceSelector:
         """The path names the table; the query picks the instance (`id` = instance id)."""
         table = await self.tables.get(table_selector)
         params = request.query_params
         for field, expected in (("dataLinkTableId", table.id), ("dataLinkTableKey", table.key)):
             if params.get(field) and params[field] != expected:
                 raise ValidationFailed.field(field, "conflicts with the table named in the path")
-        selector = instance_selector(
+        return instance_selector(
             params,
             parent_id_field="dataLinkTableId",
             parent_key_field="dataLinkTableKey",
             parent_id=table.id,
         )
-        return await self.instances.resolve(selector, missing)
+
+    async def find(
+        self, selector: InstanceSelector, request: Request, page: PageParams, *, fast: bool = True
+    ) -> dict[str, Any]:
+        link_filter = service.link_filter(request)
+
+        async def find(guard: Guard) -> tuple[list[dict[str, Any]], str | None] | None:
+            return await self.links.find(guard, link_filter, page)
+
+        found = await service.on_instance(self.instances, selector, find, write=False, fast=fast)
+        assert found is not None, "only Missing.NONE answers None"
+        items, cursor = found
+        return {"items": items, "cursor": cursor}
+
+    async def create(
+        self, selector: InstanceSelector, body: schemas.DataLinkWrite, *, fast: bool = True
+    ) -> Response:
+        async def upsert(guard: Guard) -> bool | None:
+            ids = (body.external_record_id, body.app_record_id)
+            return await self.links.upsert(guard, body.direction.stored(), *ids) or None
+
+        await service.on_instance(self.instances, selector, upsert, write=True, fast=fast)
+        return Response(status_code=204)
+
+    async def delete(
+        self, selector: InstanceSelector, request: Request, *, fast: bool = True
+    ) -> Response:
+        body = await service.link_from_body_or_query(request)
+
+        async def remove(guard: Guard) -> bool | None:
+            ids = (body.external_record_id, body.app_record_id)
+            return await self.links.delete(guard, body.direction.stored(), *ids) or None
+
+        # Deleting from a slot that has no instance yet creates none: there is nothing to delete.
+        await service.on_instance(
+            self.instances, selector, remove, write=True, missing=Missing.NONE, fast=fast
+        )
+        return Response(status_code=200)
 
 
 LinksDep = Annotated[Links, Depends(Links, scope="function")]
 PageDep = Annotated[PageParams, Depends(page_params)]
-
-
-def _found(resolved: ResolvedInstance | None) -> ResolvedInstance:
-    assert resolved is not None, "only Missing.NONE answers None"
-    return resolved
 
 
 @router.get(
@@ -81,8 +107,7 @@ def _found(resolved: ResolvedInstance | None) -> ResolvedInstance:
     response_model=Page[schemas.DataLink],
 )
 async def find_instance_links(request: Request, deps: LinksDep, page: PageDep) -> dict[str, Any]:
-    resolved = _found(await deps.by_instance_selector(request))
-    return await service.list_links(deps.links, resolved, request, page)
+    return await deps.find(deps.instance_selector(request), request, page)
 
 
 @router.post(
@@ -95,19 +120,18 @@ async def find_instance_links(request: Request, deps: LinksDep, page: PageDep) -
 async def create_instance_link(
     request: Request, body: schemas.DataLinkWrite, deps: LinksDep
 ) -> Response:
-    resolved = _found(await deps.by_instance_selector(request))
-    await service.create_link(deps.links, resolved, body)
-    return Response(status_code=204)
+    return await deps.create(deps.instance_selector(request), body)
 
 
 @router.delete(
     INSTANCE_LINKS, operation_id="deleteDataLinkTableInstanceLink", response_class=Response
 )
 async def delete_instance_link(request: Request, deps: LinksDep) -> Response:
-    body = await service.link_from_body_or_query(request)
-    resolved = await deps.by_instance_selector(request, Missing.NONE)
-    await service.delete_link(deps.links, resolved, body)
-    return Response(status_code=200)
+    return await deps.delete(deps.instance_selector(request), request)
+
+
+# The table-addressed family resolves the table from the path on every call (an `id` in the
+# query must be an instance of that table), so it does not take the remembered-slot shortcut.
 
 
 @router.get(
@@ -116,8 +140,7 @@ async def delete_instance_link(request: Request, deps: LinksDep) -> Response:
 async def find_table_links(
     selector: str, request: Request, deps: LinksDep, page: PageDep
 ) -> dict[str, Any]:
-    resolved = _found(await deps.by_table(selector, request))
-    return await service.list_links(deps.links, resolved, request, page)
+    return await deps.find(await deps.table_selector(selector, request), request, page, fast=False)
 
 
 @router.post(
@@ -130,17 +153,12 @@ async def find_table_links(
 async def create_table_link(
     selector: str, request: Request, body: schemas.DataLinkWrite, deps: LinksDep
 ) -> Response:
-    resolved = _found(await deps.by_table(selector, request))
-    await service.create_link(deps.links, resolved, body)
-    return Response(status_code=204)
+    return await deps.create(await deps.table_selector(selector, request), body, fast=False)
 
 
 @router.delete(TABLE_LINKS, operation_id="deleteDataLinkTableLink", response_class=Response)
 async def delete_table_link(selector: str, request: Request, deps: LinksDep) -> Response:
-    body = await service.link_from_body_or_query(request)
-    resolved = await deps.by_table(selector, request, Missing.NONE)
-    await service.delete_link(deps.links, resolved, body)
-    return Response(status_code=200)
+    return await deps.delete(await deps.table_selector(selector, request), request, fast=False)
 
 
 @router.get("/data-links", operation_id="listDataLinks", response_model=Page[schemas.DataLink])
@@ -148,8 +166,15 @@ async def list_data_links(request: Request, deps: LinksDep, page: PageDep) -> di
     instance_id = request.query_params.get("dataLinkTableInstanceId")
     if not instance_id:
         raise ValidationFailed.field("dataLinkTableInstanceId", "is required")
-    resolved = await deps.instances.by_id(instance_id)
-    return await service.list_links(deps.links, resolved, request, page)
+    selector = InstanceSelector(
+        id=instance_id,
+        parent_id=None,
+        parent_key=None,
+        connection=ConnectionSelector(),
+        instance_key=None,
+        auto_create=False,
+    )
+    return await deps.find(selector, request, page)
 
 
 @router.delete("/data-links/{link_id}", operation_id="deleteDataLink", response_class=Response)

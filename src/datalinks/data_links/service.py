@@ -1,22 +1,35 @@
 """What the three link route families share: filters from the query, the link body (from a
-DELETE's body or, failing that, its query) and the three operations on a resolved instance."""
+DELETE's body or, failing that, its query), and running a guarded link statement against the
+instance a selector names, resolving the selector the long way only when needed."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import ValidationError
 
-from datalinks.core.errors import ValidationFailed
-from datalinks.core.pagination import PageParams
-from datalinks.data_link_table_instances.repository import ResolvedInstance
-from datalinks.data_links.repository import DataLinkRepository, LinkFilter
+from datalinks.core.auth import Principal
+from datalinks.core.cache import TtlCache
+from datalinks.core.errors import LockTimeout, ValidationFailed
+from datalinks.core.selectors import InstanceSelector
+from datalinks.data_link_table_instances.repository import (
+    DataLinkTableInstanceRepository,
+    Missing,
+)
+from datalinks.data_links.repository import Guard, LinkFilter
 from datalinks.data_links.schemas import DataLinkWrite, Direction
 from datalinks.models.data_link_table import RECORD_ID_MAX
 
+T = TypeVar("T")
 LINK_FIELDS = ("externalRecordId", "appRecordId", "direction")
+# Which instance a (table, connection, instanceKey) selector named for a principal. An entry
+# is only a hint: every link statement re-checks scope and liveness itself, and a stale entry
+# costs one fallback to the full resolution.
+INSTANCE_CACHE_SECONDS = 60.0
+instance_ids: TtlCache[tuple[Any, ...], str] = TtlCache(INSTANCE_CACHE_SECONDS)
 
 
 def _issues(exc: ValidationError) -> list[dict[str, str]]:
@@ -65,28 +78,53 @@ async def link_from_body_or_query(request: Request) -> DataLinkWrite:
         raise ValidationFailed(_issues(exc)) from None
 
 
-async def list_links(
-    links: DataLinkRepository, resolved: ResolvedInstance, request: Request, page: PageParams
-) -> dict[str, Any]:
-    items, cursor = await links.find(resolved.instance.id, link_filter(request), page)
-    return {"items": items, "cursor": cursor}
-
-
-async def create_link(
-    links: DataLinkRepository, resolved: ResolvedInstance, body: DataLinkWrite
-) -> None:
-    resolved.ensure_writable()
-    await links.upsert(
-        resolved.instance.id, body.direction.stored(), body.external_record_id, body.app_record_id
+def _cache_key(principal: Principal, selector: InstanceSelector) -> tuple[Any, ...]:
+    return (
+        principal.workspace_id,
+        principal.customer_id,
+        selector.parent_id,
+        selector.parent_key,
+        selector.connection,
+        selector.instance_key,
     )
 
 
-async def delete_link(
-    links: DataLinkRepository, resolved: ResolvedInstance | None, body: DataLinkWrite
-) -> None:
+async def on_instance(
+    instances: DataLinkTableInstanceRepository,
+    selector: InstanceSelector,
+    operation: Callable[[Guard], Awaitable[T | None]],
+    *,
+    write: bool,
+    missing: Missing = Missing.AUTO,
+    fast: bool = True,
+) -> T | None:
+    """Run a guarded link statement on the instance `selector` names.
+
+    First on the instance the selector is known to name (its `id`, or a remembered slot);
+    if that guard fails, resolve the selector fully (creating, 404, 400 as the selector and
+    `missing` say) and run it on the result. None only when `missing` is NONE and the slot is
+    empty."""
+    principal = instances.principal
+
+    def guard(instance_id: str, live: bool) -> Guard:
+        return Guard(instance_id, principal.workspace_id, principal.customer_id, live)
+
+    key = None if selector.id else _cache_key(principal, selector)
+    known = selector.id or (instance_ids.get(key) if key is not None else None)
+    if fast and known is not None:
+        done = await operation(guard(known, live=write or key is not None))
+        if done is not None:
+            return done
+        if key is not None:
+            instance_ids.forget(key)
+    resolved = await instances.resolve(selector, missing)
     if resolved is None:
-        return
-    resolved.ensure_writable()
-    await links.delete(
-        resolved.instance.id, body.direction.stored(), body.external_record_id, body.app_record_id
-    )
+        return None
+    if write:
+        resolved.ensure_writable()
+    if key is not None and resolved.instance.archived_at is None:
+        instance_ids.put(key, resolved.instance.id)
+    done = await operation(guard(resolved.instance.id, live=write))
+    if done is None:
+        raise LockTimeout("The instance changed while this request ran; retry")
+    return done
