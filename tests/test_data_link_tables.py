@@ -172,3 +172,17 @@ async def test_other_workspace_sees_nothing(
         assert_error(await client.delete(path, headers=other_tenant.admin), 404)
     listed = (await client.get("/data-link-tables", headers=other_tenant.admin)).json()
     assert listed["items"] == []
+
+
+async def test_restore_by_the_key_it_was_archived_by(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    admin = tenant.admin
+    first = (await client.post("/data-link-tables", json={"key": "k"}, headers=admin)).json()
+    await client.delete("/data-link-tables/k", headers=admin)
+    archived = (await client.get(f"/data-link-tables/{first['id']}", headers=admin)).json()
+    assert archived["updatedAt"] >= first["updatedAt"] and archived["archivedAt"]
+    r = await client.post("/data-link-tables/k/restore", headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == first["id"] and "archivedAt" not in r.json()
+    assert_error(await client.post("/data-link-tables/none/restore", headers=admin), 404)

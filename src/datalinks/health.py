@@ -15,7 +15,9 @@ router = ApiRouter(tags=["Operations"])
 READY_TIMEOUT_SECONDS = 3.0
 
 
-@router.get("/health", operation_id="getHealth", summary="The process is up")
+@router.api_route(
+    "/health", methods=["GET", "HEAD"], operation_id="getHealth", summary="The process is up"
+)
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 

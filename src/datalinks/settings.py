@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    db_lock_timeout_ms: int = Field(default=5_000, ge=0)
     migrations_dir: Path = REPO_MIGRATIONS
 
     @model_validator(mode="after")

@@ -65,7 +65,7 @@ def add_element_routes(
 
     async def restore(selector: str, repo: repo_dep) -> Any:
         authorise(repo)
-        return await repo.restore(await repo.get(selector))
+        return await repo.restore(await repo.get_to_restore(selector))
 
     if include_get:
         router.add_api_route(

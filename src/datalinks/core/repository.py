@@ -118,7 +118,26 @@ class ElementRepository(Generic[M]):
     async def archive(self, element: M) -> None:
         if getattr(element, "archived_at", None) is None:
             element.archived_at = func.now()  # type: ignore[attr-defined]
+            element.updated_at = func.now()  # type: ignore[attr-defined]
             await self.flush()
+
+    async def get_to_restore(self, selector: str) -> M:
+        """What `POST …/{selector}/restore` means: the element by id or live key, else the most
+        recently archived element with that key (the SDK restores by the key it archived by)."""
+        found = await self.find_by_id_or_key(selector)
+        key = self.key_column()
+        if found is None and key is not None:
+            model: Any = self.model
+            stmt = (
+                self.scoped()
+                .where(key == selector, model.archived_at.is_not(None))
+                .order_by(model.archived_at.desc(), model.id.desc())
+                .limit(1)
+            )
+            found = (await self.session.execute(stmt)).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"{self.noun} {selector!r} not found")
+        return found
 
     async def restore(self, element: M) -> M:
         if getattr(element, "archived_at", None) is not None:

@@ -17,9 +17,16 @@ from datalinks.settings import Settings
 
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     connect_args: dict[str, Any] = {}
+    options = []
     if settings.db_statement_timeout_ms:
         # One slow query must not pin a pooled connection forever.
-        connect_args["options"] = f"-c statement_timeout={settings.db_statement_timeout_ms}"
+        options.append(f"-c statement_timeout={settings.db_statement_timeout_ms}")
+    if settings.db_lock_timeout_ms:
+        # A row held by a stuck transaction answers 409 lock_timeout rather than waiting out
+        # the statement timeout.
+        options.append(f"-c lock_timeout={settings.db_lock_timeout_ms}")
+    if options:
+        connect_args["options"] = " ".join(options)
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
