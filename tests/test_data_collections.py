@@ -262,3 +262,57 @@ async def test_instance_checked_against_collections(
     assert r.json()["collectionParameters"] == {"projectId": "42"}
     assert r.json()["id"] == instance["id"]
     assert await tenant.count(DataSourceInstance) == 1
+
+
+async def test_patterns_run_in_linear_time(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    """A catastrophic pattern must not hold the server: `(a+)+$` against a string of 30 `a`s
+    and a `!` takes minutes with a backtracking engine and microseconds with RE2."""
+    admin = tenant.admin
+    await client.post("/integrations", json={"key": "crm"}, headers=admin)
+    schema = {"type": "object", "properties": {"p": {"type": "string", "pattern": "(a+)+$"}}}
+    r = await client.put(
+        "/integrations/crm/data/big",
+        json={"name": "Big", "parametersSchema": schema},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        "/data-sources",
+        json={
+            "key": "s",
+            "integrationKey": "crm",
+            "collectionKey": "big",
+            "collectionParameters": {"p": "a" * 40 + "!"},
+        },
+        headers=admin,
+    )
+    body = assert_error(r, 400)
+    assert body["data"]["issues"][0]["path"] == "collectionParameters.p"
+    r = await client.post(
+        "/data-sources",
+        json={
+            "key": "s",
+            "integrationKey": "crm",
+            "collectionKey": "big",
+            "collectionParameters": {"p": "aaa"},
+        },
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_patterns_a_linear_engine_cannot_run_are_refused(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    admin = tenant.admin
+    await client.post("/integrations", json={"key": "crm"}, headers=admin)
+    for schema, where in (
+        ({"properties": {"p": {"pattern": "(a)\\1"}}}, "parametersSchema.properties.p.pattern"),
+        ({"properties": {"p": {"pattern": "a(?=b)"}}}, "parametersSchema.properties.p.pattern"),
+        ({"patternProperties": {"^x": {}}}, "parametersSchema.patternProperties"),
+    ):
+        r = await client.put(
+            "/integrations/crm/data/c", json={"parametersSchema": schema}, headers=admin
+        )
+        body = assert_error(r, 400)
+        assert body["data"]["issues"][0]["path"] == where, body

@@ -8,13 +8,15 @@ An integration that declares none accepts any collection.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
+import re2
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
+from jsonschema.validators import extend, validator_for
 from referencing.exceptions import Unresolvable
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -26,19 +28,70 @@ from datalinks.models import DataCollection, new_id
 # Issues past this many add nothing a caller can act on before fixing the first ones.
 MAX_ISSUES = 20
 
+# Schema patterns are an admin's input but run on every data-source write. Python's `re`
+# backtracks, so `(a+)+$` against a short string would hold the event loop for minutes; RE2
+# matches in linear time. Patterns RE2 cannot run (backreferences, lookaround) are refused
+# when the collection is declared, and so is `patternProperties`, whose keys jsonschema
+# matches with `re` in several places this module cannot replace.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+@lru_cache(maxsize=1024)
+def _regex(pattern: str) -> Any:
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, _: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _linear_patterns(schema: Any, where: str = "parametersSchema") -> None:
+    """400 for a pattern RE2 cannot run or a patternProperties, anywhere in the schema."""
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            _linear_patterns(item, f"{where}.{index}")
+        return
+    if not isinstance(schema, dict):
+        return
+    for name, value in schema.items():
+        if name == "patternProperties" and isinstance(value, dict):
+            raise ValidationFailed.field(
+                f"{where}.patternProperties",
+                "is not supported; use properties, or propertyNames with a pattern",
+            )
+        if name == "pattern" and isinstance(value, str):
+            try:
+                _regex(value)
+            except re2.error:
+                raise ValidationFailed.field(
+                    f"{where}.pattern",
+                    "uses regex features that cannot be matched in linear time "
+                    "(backreferences, lookaround)",
+                ) from None
+        _linear_patterns(value, f"{where}.{name}")
+
 
 def _validator_class(schema: dict[str, Any]) -> type[Validator]:
     dialect = schema.get("$schema")
     if dialect is not None and not isinstance(dialect, str):
         raise ValidationFailed.field("parametersSchema", "$schema must be a string")
     cls: type[Validator] = validator_for(schema, default=Draft202012Validator)
-    return cls
+    return _linear(cls)
+
+
+@lru_cache(maxsize=16)
+def _linear(cls: type[Validator]) -> type[Validator]:
+    extended: type[Validator] = extend(cls, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+    return extended
 
 
 def check_schema(schema: dict[str, Any]) -> None:
     """400 unless `schema` is a valid JSON Schema (draft taken from `$schema`, else 2020-12)
     whose references resolve, at least for an empty parameter object."""
     cls = _validator_class(schema)
+    _linear_patterns(schema)
     try:
         cls.check_schema(schema)
     except SchemaError as exc:
@@ -64,6 +117,9 @@ def _issue(error: ValidationError, field: str) -> dict[str, str]:
 def parameter_issues(
     schema: dict[str, Any], parameters: Any, field: str = "collectionParameters"
 ) -> list[dict[str, str]]:
+    # Stored schemas were checked when declared; checking again costs little and keeps a
+    # schema written some other way from running a backtracking pattern.
+    _linear_patterns(schema, field)
     validator = _validator_class(schema)(schema)
     try:
         errors: Sequence[ValidationError] = sorted(
