@@ -417,3 +417,29 @@ async def test_integration_level_writes_need_admin(
         assert_error(await client.request(method, path, json=body, headers=alice), 403)
     r = await client.get(url, headers=tenant.admin)
     assert r.json()["name"] == "tasks" and "archivedAt" not in r.json()
+
+
+async def test_an_archived_own_data_source_still_hides_the_universal_one(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Retrying integration(I).dataSource(K).archive() must not archive the universal K."""
+    admin = tenant.admin
+    await client.post("/integrations", json={"key": "crm"}, headers=admin)
+    universal = (await client.post("/data-sources", json={"key": "k"}, headers=admin)).json()
+    own = (
+        await client.post("/integrations/crm/data-sources", json={"key": "k"}, headers=admin)
+    ).json()
+    assert own["id"] != universal["id"]
+    r = await client.delete("/integrations/crm/data-sources/k", headers=admin)
+    assert r.status_code == 200
+    # Like any archived element, by key it is gone and by id it is there; by key it still
+    # shadows the universal one, which nothing here may touch.
+    path = "/integrations/crm/data-sources/k"
+    assert_error(await client.delete(path, headers=admin), 404, "not_found")
+    assert_error(await client.patch(path, json={"name": "x"}, headers=admin), 404)
+    assert_error(await client.get(path, headers=admin), 404)
+    shared = (await client.get(f"/data-sources/{universal['id']}", headers=admin)).json()
+    assert "archivedAt" not in shared and shared["name"] == universal["name"]
+    r = await client.post(f"/data-sources/{own['id']}/restore", headers=admin)
+    assert r.status_code == 200
+    assert (await client.get(path, headers=admin)).json()["id"] == own["id"]

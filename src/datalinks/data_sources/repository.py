@@ -188,7 +188,15 @@ class DataSourceRepository(ElementRepository[DataSource]):
             return by_id
         live = self.live(base).where(DataSource.key == selector)
         if self.integration is not None:
-            return await self._first(self._in_context(live, self.integration.id))
+            # The integration's own data source with this key, even archived, hides the
+            # universal one: archiving it twice, or patching it after, must not reach the
+            # data source every integration shares.
+            own = base.where(
+                DataSource.key == selector, DataSource.integration_id == self.integration.id
+            ).order_by(DataSource.archived_at.is_not(None), DataSource.archived_at.desc())
+            return await self._first(own) or await self._first(
+                live.where(DataSource.integration_id.is_(None))
+            )
         # No integration named: a universal data source is the natural answer; otherwise the
         # key must be unambiguous across integrations.
         rows = (
@@ -206,6 +214,14 @@ class DataSourceRepository(ElementRepository[DataSource]):
                 "add integrationId or integrationKey"
             )
         return rows[0] if rows else None
+
+    async def get(self, selector: str, stmt: Select[DataSource] | None = None) -> DataSource:
+        found = await self.find_by_id_or_key(selector, stmt)
+        # An archived own data source answers to its key only to hide the universal one (and
+        # for restore); like any archived element it is otherwise found by id alone.
+        if found is None or (found.archived_at is not None and found.id != selector):
+            raise NotFound(f"{self.noun} {selector!r} not found")
+        return found
 
     async def _first(self, stmt: Select[DataSource]) -> DataSource | None:
         return (await self.session.execute(stmt.limit(1))).scalars().first()
