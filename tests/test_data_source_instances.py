@@ -273,7 +273,20 @@ async def test_put_replaces_settings(world: World) -> None:
     # Unsent settings go back to the data source's values.
     assert put["collectionParameters"] == {"projectId": "123"}
     assert put["fullSyncIntervalSeconds"] == 10800 and put["udm"] == "tasks"
-    assert put["pullUpdatesIntervalSeconds"] == 600 and put["isCustomized"] is True
+    # Every value now equals the data source's: pinned, but customised in nothing (§9).
+    assert put["pullUpdatesIntervalSeconds"] == 600 and put["isCustomized"] is False
+
+
+async def test_clearing_either_collection_setting_or_the_path_unpins_the_collection(
+    world: World,
+) -> None:
+    for cleared in ({"collectionParameters": None}, {"collectionKey": None}, {"path": None}):
+        r = await world.patch({"collectionKey": "other", "collectionParameters": {"a": "1"}})
+        assert r.json()["isCustomized"] is True and r.json()["path"] == "/data/other?a=1"
+        r = await world.patch(cleared)
+        body = r.json()
+        assert body["path"] == body["defaultPath"], (cleared, body)
+        assert body["isCustomized"] is False, (cleared, body)
 
 
 async def test_reset_and_setup(world: World) -> None:

@@ -58,6 +58,17 @@ class InstanceFilters:
 COLLECTION = frozenset({"collection_key", "collection_parameters"})
 
 
+def differs(
+    instance: DataSourceInstance,
+    values: dict[str, Any],
+    defaults: dict[str, Any],
+    pinned: set[str],
+) -> bool:
+    """isCustomized: a pinned setting that differs from the data source's value (pinning the
+    data source's own value customises nothing)."""
+    return any(values.get(name, getattr(instance, name)) != defaults[name] for name in pinned)
+
+
 def customized_fields(instance: DataSourceInstance) -> set[str]:
     """The settings an instance pinned; a row customised before they were recorded counts as
     having pinned them all."""
@@ -228,7 +239,11 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
             changes["subscribed_to"] = {
                 name: flag for name, flag in changes["subscribed_to"].items() if flag is not None
             }
-        if changes.get("path") is not None:
+        if "path" in changes and changes["path"] is None:
+            # `path: null` un-pins the collection the path stood for.
+            del changes["path"]
+            changes["collection_key"] = changes["collection_parameters"] = None
+        elif changes.get("path") is not None:
             collection_from_path(changes)
             # A path names the whole collection: no query means no parameters.
             changes.setdefault("collection_parameters", None)
@@ -238,6 +253,10 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
             collection_from_path(changes)
         chosen = {name for name, value in changes.items() if value is not None}
         cleared = {name for name, value in changes.items() if value is None}
+        if cleared & COLLECTION and not chosen & COLLECTION:
+            # Key and parameters go together: clearing either returns both to the defaults.
+            cleared |= COLLECTION
+            changes.update(dict.fromkeys(COLLECTION))
         if replace:
             changes = {name: changes.get(name) for name in SETTINGS}
             pinned = chosen
@@ -257,7 +276,7 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
                 values.get("collection_parameters", instance.collection_parameters),
             )
         values["customized_fields"] = sorted(pinned)
-        values["is_customized"] = bool(pinned)
+        values["is_customized"] = differs(instance, values, defaults, pinned)
         return ResolvedInstance(await self.save(instance, values), source)
 
     @staticmethod
@@ -283,6 +302,9 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
             for name, value in self.defaults(resolved.source).items()
             if name not in pinned
         }
+        values["is_customized"] = differs(
+            resolved.instance, values, self.defaults(resolved.source), pinned
+        )
         values["data_source_revision"] = resolved.source.revision
         values["last_setup_at"] = func.now()
         return ResolvedInstance(await self.save(resolved.instance, values), resolved.source)
