@@ -117,10 +117,12 @@ async def test_archive_restore_and_a_new_instance_in_the_slot(
     await world.create_link("e", "a")
     r = await client.delete(PATH, params=world.selector, headers=world.customer)
     assert r.status_code == 200 and r.content == b""
-    # Twice is a no-op, and archiving with autoCreate in the selector created nothing.
+    # By id, twice is a no-op; by the selector the slot is now empty, which is a 404 even
+    # with autoCreate in it: archiving never creates.
     assert (
-        await client.delete(PATH, params=world.selector, headers=world.customer)
+        await client.delete(PATH, params={"id": instance["id"]}, headers=world.customer)
     ).status_code == 200
+    assert_error(await client.delete(PATH, params=world.selector, headers=world.customer), 404)
     assert await tenant.count(DataLinkTableInstance) == 1
     archived = (
         await client.get(PATH, params={"id": instance["id"]}, headers=world.customer)

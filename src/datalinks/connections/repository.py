@@ -7,6 +7,7 @@ from sqlalchemy import Select, case, or_, select
 from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
 from datalinks.core.repository import ElementRepository
 from datalinks.core.selectors import ConnectionSelector
+from datalinks.customers.repository import CustomerRepository
 from datalinks.models import Connection, Customer, Integration, new_id
 
 
@@ -47,6 +48,13 @@ class ConnectionRepository(ElementRepository[Connection]):
         if writing and customer.archived_at is not None:
             raise BadRequest("The customer is archived; restore it before giving it connections")
         return str(customer.id)
+
+    async def owner_filter(self, user: str) -> str | None:
+        """A list's `userId`/`tenantId` filter, resolved within the caller's scope: a customer
+        naming anyone but itself, or an admin naming nobody, matches nothing (None), since a
+        list is not a lookup that can miss."""
+        owner = await CustomerRepository(self.session, self.principal).find_by_id_or_key(user)
+        return owner.id if owner is not None else None
 
     async def integration_for(self, integration_id: str | None, key: str | None) -> Integration:
         selector = integration_id or key

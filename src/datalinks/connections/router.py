@@ -13,7 +13,6 @@ from datalinks.core.query import parse_bool
 from datalinks.core.repository import ElementRepository
 from datalinks.core.routing import ApiRouter
 from datalinks.core.search import search_filter
-from datalinks.customers.repository import CustomerRepository
 from datalinks.db.session import SessionDep
 from datalinks.models import Connection, Integration
 
@@ -61,12 +60,10 @@ async def list_connections(
     if parse_bool("connected", connected) is False or parse_bool("disconnected", disconnected):
         stmt = stmt.where(Connection.id.is_(None))
     if user := user_id or tenant_id:
-        # Resolved within the caller's scope: a customer naming anyone but itself, or an admin
-        # naming nobody, matches nothing (a list is not a lookup that can miss).
-        owner = await CustomerRepository(repo.session, repo.principal).find_by_id_or_key(user)
+        owner = await repo.owner_filter(user)
         if owner is None:
             return {"items": []}
-        stmt = stmt.where(Connection.customer_id == owner.id)
+        stmt = stmt.where(Connection.customer_id == owner)
     items, cursor = await repo.page(stmt, page)
     return {"items": items, "cursor": cursor}
 

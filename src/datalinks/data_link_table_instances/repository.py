@@ -97,7 +97,9 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
             )
             stmt = stmt.where(DataLinkTableInstance.integration_id == integration.id)
         if filters.user:
-            customer_id = await connections.customer_id_for(filters.user)
+            customer_id = await connections.owner_filter(filters.user)
+            if customer_id is None:
+                return [], None
             stmt = stmt.where(DataLinkTableInstance.customer_id == customer_id)
         order: list[Any] = [DataLinkTableInstance.created_at, DataLinkTableInstance.id]
         rows = (await self.session.execute(keyset(stmt, params, order, [datetime, str]))).all()

@@ -129,10 +129,9 @@ async def patch_instance(
 
 @router.delete(PATH, operation_id="archiveDataLinkTableInstance", response_class=Response)
 async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
-    # The SDK reuses its selector (autoCreate included) for every verb; archiving never creates.
-    resolved = await repo.resolve(sel, Missing.NONE)
-    if resolved is not None:
-        await repo.archive(resolved.instance)
+    # The SDK reuses its selector (autoCreate included) for every verb; archiving never
+    # creates, and an empty slot is 404 as for any selector that names nothing.
+    await repo.archive((await repo.require(sel, Missing.NOT_FOUND)).instance)
     return Response(status_code=200)
 
 

@@ -28,7 +28,6 @@ class Missing(Enum):
 
     AUTO = "create if the selector says autoCreate, else 404"
     CREATE = "create"
-    NONE = "answer None (archiving an instance that never existed)"
     NOT_FOUND = "404, whatever the selector says"
 
 
@@ -172,8 +171,6 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
                 raise BadRequest("The connection is archived; restore it to use it")
             instance, created = await self.fill_slot(source, connection, instance_key)
             return ResolvedInstance(instance, source, created)
-        if missing is Missing.NONE:
-            return None
         raise NotFound("No data source instance for this data source and connection")
 
     async def live_in_slot(
@@ -347,7 +344,9 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
                 )
             )
         if filters.user:
-            customer_id = await self.connections.customer_id_for(filters.user)
+            customer_id = await self.connections.owner_filter(filters.user)
+            if customer_id is None:
+                return [], None
             stmt = stmt.where(DataSourceInstance.customer_id == customer_id)
         if filters.search:
             stmt = stmt.where(search_filter(filters.search, DataSource.name, DataSource.key))

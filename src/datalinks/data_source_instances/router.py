@@ -157,10 +157,9 @@ async def patch_instance(
 
 @router.delete(PATH, operation_id="archiveDataSourceInstance", response_class=Response)
 async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
-    # The SDK reuses its selector (autoCreate included) for every verb; archiving never creates.
-    resolved = await repo.resolve(sel, Missing.NONE)
-    if resolved is not None:
-        await repo.archive(resolved.instance)
+    # The SDK reuses its selector (autoCreate included) for every verb; archiving never
+    # creates, and an empty slot is 404 as for any selector that names nothing.
+    await repo.archive(found(await repo.resolve(sel, Missing.NOT_FOUND)).instance)
     return Response(status_code=200)
 
 
@@ -296,9 +295,8 @@ async def patch_connection_instance(
 async def archive_connection_instance(
     connection: str, source: str, repo: RepoDep, instance_key: InstanceKey = None
 ) -> Response:
-    resolved = await _at(repo, connection, source, instance_key, Missing.NONE)
-    if resolved is not None:
-        await repo.archive(resolved.instance)
+    resolved = await _at(repo, connection, source, instance_key, Missing.NOT_FOUND)
+    await repo.archive(found(resolved).instance)
     return Response(status_code=200)
 
 

@@ -216,9 +216,10 @@ async def patch_data_source(
 )
 async def archive_data_source(selector: str, request: Request, repo: RepoDep) -> Response:
     if _names_connection(request):
-        resolved = await _flat_instance(repo, selector, request, Missing.NONE)
-        if resolved is not None:
-            await _instances(repo).archive(resolved.instance)
+        resolved = await _flat_instance(repo, selector, request, Missing.NOT_FOUND)
+        if resolved is None:
+            raise NotFound("No data source instance for this data source and connection")
+        await _instances(repo).archive(resolved.instance)
         return Response(status_code=200)
     repo.principal.require_admin()
     await repo.archive(await repo.get(selector))
