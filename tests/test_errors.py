@@ -359,3 +359,11 @@ async def test_access_log_line(client: httpx.AsyncClient, tenant: Tenant) -> Non
     assert isinstance(entry["durationMs"], float | int)
     # The bearer token is a credential: it never reaches the logs.
     assert tenant.admin["Authorization"].split()[1] not in stream.getvalue()
+
+
+async def test_a_trailing_slash_is_a_404_in_the_error_shape(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    r = await client.get("/integrations/", headers=tenant.admin)
+    assert_error(r, 404, "not_found")
+    assert "location" not in r.headers

@@ -261,3 +261,14 @@ async def test_search_with_special_characters(
     response = await client.get("/integrations", params={"search": term}, headers=tenant.admin)
     assert response.status_code == 200, response.text
     assert [item["id"] for item in response.json()["items"]] == [special["id"]]
+
+
+@pytest.mark.parametrize("key", ["a/b", " ", "\t"])
+async def test_keys_must_be_addressable(
+    client: httpx.AsyncClient, tenant: Tenant, key: str
+) -> None:
+    r = await client.post("/integrations", json={"key": key, "name": "X"}, headers=tenant.admin)
+    body = assert_error(r, 400)
+    assert body["data"]["issues"][0]["path"] == "key"
+    r = await client.post("/data-link-tables", json={"key": key}, headers=tenant.admin)
+    assert_error(r, 400)

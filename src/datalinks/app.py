@@ -170,6 +170,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description="Membrane's data-link API on your own PostgreSQL.",
         lifespan=lifespan,
+        # A 307 to the slash-less URL carries no error body and, behind a TLS proxy, points at
+        # plain http; an unknown path is a 404 in the error shape like any other.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.secret_cache = SecretCache()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import signal
 import sys
@@ -58,6 +59,12 @@ def _describe_storage(settings: Settings, url: str) -> str:
     return f"PostgreSQL at {make_url(url).render_as_string(hide_password=True)}"
 
 
+def _cli() -> str:
+    """How to call this command again: `./dev datalinks` from a checkout (the script sets
+    DATALINKS_CLI), plain `datalinks` where it is installed on the PATH."""
+    return os.environ.get("DATALINKS_CLI", "datalinks")
+
+
 def _open(settings: Settings) -> Database:
     database = Database.open(settings)
     migrate.upgrade(database.url, settings=settings)
@@ -107,8 +114,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(
             "\nCreated workspace 'default'. Its secret is shown only this once:\n"
             f"  key:    {created.key}\n  secret: {created.secret}\n"
-            "Mint an admin token with:\n"
-            f"  datalinks token --workspace {created.key} --admin\n",
+            "Mint an admin token with (same DATALINKS_DATA_DIR / DATABASE_URL as this server):\n"
+            f"  {_cli()} token --workspace {created.key} --admin\n",
             flush=True,
         )
     # The app reuses the URL resolved here; `database` keeps the embedded server alive.
@@ -161,7 +168,7 @@ def cmd_workspace_create(args: argparse.Namespace) -> int:
 
     key, secret = _run(Settings(), work)
     print(f"Created workspace {key!r}. Its secret is shown only this once:\n  secret: {secret}")
-    print(f"Mint an admin token with:\n  datalinks token --workspace {key} --admin")
+    print(f"Mint an admin token with:\n  {_cli()} token --workspace {key} --admin")
     return 0
 
 
@@ -182,6 +189,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     if not args.admin and not args.customer:
         raise SystemExit("name a --customer ID, or pass --admin for a workspace admin token")
+    if args.admin and args.name:
+        raise SystemExit("--name names a customer; an --admin token has none")
 
     async def work(session: AsyncSession) -> str:
         workspace = await WorkspaceRepository(session).get_by_key(args.workspace)
@@ -228,9 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = commands.add_parser("token", help="print a signed JWT for curl")
     token.add_argument("--workspace", required=True, help="workspace key (the token's iss)")
-    token.add_argument("--customer", help="customer internal id (the token's id)")
-    token.add_argument("--name", help="customer display name")
-    token.add_argument("--admin", action="store_true", help="workspace admin token")
+    who = token.add_mutually_exclusive_group(required=True)
+    who.add_argument("--customer", help="customer internal id (the token's id)")
+    who.add_argument("--admin", action="store_true", help="workspace admin token")
+    token.add_argument("--name", help="customer display name (with --customer)")
     token.add_argument(
         "--ttl", type=lifetime, default=3600, help="lifetime in seconds (default 3600)"
     )

@@ -4,12 +4,20 @@ from typing import Any
 
 from pydantic import Field
 
-from datalinks.core.schemas import ApiModel, JsonObject, Key, Name, RequestModel, Timestamp
+from datalinks.core.schemas import (
+    ApiModel,
+    ElementKey,
+    JsonObject,
+    Key,
+    Name,
+    RequestModel,
+    Timestamp,
+)
 
 
 class ConnectionWrite(RequestModel):
     name: Name | None = None
-    key: Key | None = None
+    key: ElementKey | None = None
     integration_id: Key | None = None
     integration_key: Key | None = None
     # Admin tokens name the owner; customer tokens always own what they create.

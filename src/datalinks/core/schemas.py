@@ -36,6 +36,20 @@ def _no_nul(value: str) -> str:
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=KEY_MAX), AfterValidator(_no_nul)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), AfterValidator(_no_nul)]
+
+
+def _addressable(value: str) -> str:
+    # A key stands in a URL path (`/integrations/{key}`): a `/` could never be addressed there,
+    # and a blank key could never be told apart from a missing one.
+    if "/" in value:
+        raise ValueError("must not contain '/'")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+# The key of an element that routes address by key.
+ElementKey = Annotated[Key, AfterValidator(_addressable)]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX), AfterValidator(_no_nul)]
 JsonObject = dict[str, Any]
 
@@ -87,7 +101,7 @@ def change_set(body: BaseModel, *, replace: bool, keep: frozenset[str]) -> dict[
 class NamedElementWrite(RequestModel):
     """Editable fields of every keyed workspace element (integrations, tables, data sources)."""
 
-    key: Key | None = None
+    key: ElementKey | None = None
     name: Name | None = None
     uuid: Key | None = None
     description: Text | None = None
