@@ -22,7 +22,7 @@ REQUIRED = frozenset({"name", "is_test"})
 FIXED = ("integration_id", "integration_key", "user_id", "tenant_id", "credentials")
 
 
-def repository(session: SessionDep, principal: PrincipalDep) -> ConnectionRepository:
+async def repository(session: SessionDep, principal: PrincipalDep) -> ConnectionRepository:
     return ConnectionRepository(session, principal)
 
 

@@ -67,7 +67,7 @@ class PageParams:
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[str | None, Query(description="Page size, 1..1000 (default 100)")] = None,
     cursor: Annotated[str | None, Query(description="Opaque cursor from the previous page")] = None,
 ) -> PageParams:

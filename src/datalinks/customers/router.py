@@ -21,7 +21,7 @@ router = ApiRouter(tags=["Customers"])
 REQUIRED = frozenset({"name", "internal_id", "is_test"})
 
 
-def repository(session: SessionDep, principal: PrincipalDep) -> CustomerRepository:
+async def repository(session: SessionDep, principal: PrincipalDep) -> CustomerRepository:
     return CustomerRepository(session, principal)
 
 

@@ -23,14 +23,16 @@ router = ApiRouter(tags=["Data Link Table Instances"])
 PATH = "/data-link-table-instance"
 
 
-def repository(session: SessionDep, principal: PrincipalDep) -> DataLinkTableInstanceRepository:
+async def repository(
+    session: SessionDep, principal: PrincipalDep
+) -> DataLinkTableInstanceRepository:
     return DataLinkTableInstanceRepository(session, principal)
 
 
 RepoDep = Annotated[DataLinkTableInstanceRepository, Depends(repository, scope="function")]
 
 
-def selector(request: Request) -> InstanceSelector:
+async def selector(request: Request) -> InstanceSelector:
     return instance_selector(
         request.query_params, parent_id_field="dataLinkTableId", parent_key_field="dataLinkTableKey"
     )

@@ -23,7 +23,7 @@ router = ApiRouter(tags=["Data Link Tables"])
 REQUIRED = frozenset({"key", "name", "uuid"})
 
 
-def repository(session: SessionDep, principal: PrincipalDep) -> DataLinkTableRepository:
+async def repository(session: SessionDep, principal: PrincipalDep) -> DataLinkTableRepository:
     return DataLinkTableRepository(session, principal)
 
 

@@ -97,7 +97,12 @@ class Links:
         return Response(status_code=200)
 
 
-LinksDep = Annotated[Links, Depends(Links, scope="function")]
+async def links(session: SessionDep, principal: PrincipalDep) -> Links:
+    # An async factory: FastAPI runs a plain class or def dependency in a worker thread.
+    return Links(session, principal)
+
+
+LinksDep = Annotated[Links, Depends(links, scope="function")]
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 

@@ -26,7 +26,7 @@ ITEM = "/connections/{connection}/data-sources/{source}"
 NOT_SERVED = "datalinks stores data source settings only; it reads and writes no external records"
 
 
-def repository(session: SessionDep, principal: PrincipalDep) -> DataSourceInstanceRepository:
+async def repository(session: SessionDep, principal: PrincipalDep) -> DataSourceInstanceRepository:
     return DataSourceInstanceRepository(session, principal)
 
 
@@ -42,7 +42,7 @@ def read_selector(params: QueryParams) -> InstanceSelector:
     )
 
 
-def selector(request: Request) -> InstanceSelector:
+async def selector(request: Request) -> InstanceSelector:
     return read_selector(request.query_params)
 
 

@@ -20,7 +20,7 @@ router = ApiRouter(tags=["Integrations"])
 REQUIRED = frozenset({"key", "name", "uuid"})
 
 
-def repository(session: SessionDep, principal: PrincipalDep) -> IntegrationRepository:
+async def repository(session: SessionDep, principal: PrincipalDep) -> IntegrationRepository:
     return IntegrationRepository(session, principal)
 
 
