@@ -253,3 +253,49 @@ async def test_a_remembered_slot_follows_archive_and_restore(
         "/data-link-table-instance/links", params=plain, headers=tenant.customer("eve")
     )
     assert_error(r, 404, "not_found")
+
+
+async def test_an_archived_connection_takes_no_link_changes(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await make_world(client, tenant)
+    await world.create_link("e1", "a1")  # the selector's instance is now remembered
+    [link] = await world.find()
+    instance = {"id": link["dataLinkTableInstanceId"]}
+    r = await client.delete(f"/connections/{world.connection['id']}", headers=world.customer)
+    assert r.status_code == 200
+    assert_error(await world.create_link("e2", "a2"), 400)
+    body = {"externalRecordId": "e3", "appRecordId": "a3", "direction": "import"}
+    for method in ("POST", "DELETE"):
+        r = await client.request(
+            method,
+            "/data-link-table-instance/links",
+            params=instance,
+            json=body,
+            headers=world.customer,
+        )
+        assert_error(r, 400)
+    # Reading by instance id still works, and nothing changed.
+    r = await client.get("/data-link-table-instance/links", params=instance, headers=world.customer)
+    assert [x["externalRecordId"] for x in r.json()["items"]] == ["e1"]
+
+
+async def test_a_second_connection_makes_an_integration_selector_ambiguous(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await make_world(client, tenant)
+    selector = {
+        "dataLinkTableKey": world.table["key"],
+        "integrationKey": world.integration["key"],
+        "autoCreate": "true",
+    }
+    path = "/data-link-table-instance/links"
+    body = {"externalRecordId": "e", "appRecordId": "a", "direction": "import"}
+    r = await client.post(path, params=selector, json=body, headers=world.customer)
+    assert r.status_code == 204
+    r = await client.post(
+        "/connections", json={"integrationId": world.integration["id"]}, headers=world.customer
+    )
+    assert r.status_code == 200
+    r = await client.post(path, params=selector, json=body, headers=world.customer)
+    assert_error(r, 400)

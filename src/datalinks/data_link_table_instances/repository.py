@@ -45,11 +45,16 @@ class Missing(Enum):
 class ResolvedInstance:
     instance: DataLinkTableInstance
     table: DataLinkTable
+    # Selectors that name a connection refuse an archived one themselves; an instance named
+    # by id records it here, so its links cannot change either (contract §1.8).
+    connection_archived: bool = False
 
     def ensure_writable(self) -> None:
         DataLinkTableRepository.ensure_writable(self.table)
         if self.instance.archived_at is not None:
             raise BadRequest("The data link table instance is archived; restore it first")
+        if self.connection_archived:
+            raise BadRequest("The instance's connection is archived; restore it first")
 
 
 class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
@@ -117,7 +122,12 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         instance = (await self.session.execute(stmt)).scalar_one_or_none()
         if instance is None:
             raise NotFound(f"Data link table instance {instance_id!r} not found")
-        return await self.with_table(instance)
+        resolved = await self.with_table(instance)
+        archived = await self.session.scalar(
+            select(Connection.archived_at).where(Connection.id == instance.connection_id)
+        )
+        resolved.connection_archived = archived is not None
+        return resolved
 
     async def resolve(
         self,

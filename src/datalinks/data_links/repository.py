@@ -32,12 +32,13 @@ from sqlalchemy.types import String
 
 from datalinks.core.errors import NotFound
 from datalinks.core.pagination import PageParams, decode_cursor, encode_cursor
-from datalinks.models import DataLink, DataLinkTable, DataLinkTableInstance
+from datalinks.models import Connection, DataLink, DataLinkTable, DataLinkTableInstance
 from datalinks.models.data_link_table import RECORD_HASH_FUNCTION
 
 LINKS: Table = DataLink.__table__  # type: ignore[assignment]
 INSTANCES: Table = DataLinkTableInstance.__table__  # type: ignore[assignment]
 TABLES: Table = DataLinkTable.__table__  # type: ignore[assignment]
+CONNECTIONS: Table = Connection.__table__  # type: ignore[assignment]
 COLUMNS = (
     LINKS.c.id,
     LINKS.c.data_link_table_instance_id,
@@ -57,7 +58,7 @@ class Guard:
     workspace_id: str
     customer_id: str | None
     # Writes, and lookups through a (table, connection) selector, need a live instance of a
-    # live table; reads by instance id may see an archived one.
+    # live table on a live connection; reads by instance id may see an archived one.
     live: bool
 
     def params(self) -> dict[str, Any]:
@@ -76,13 +77,15 @@ def _guarded_instance(scoped: bool, live: bool) -> Select[Any]:
     ]
     if scoped:
         clauses.append(INSTANCES.c.customer_id == bindparam("guard_customer_id", type_=String))
+    joined = INSTANCES.join(TABLES, TABLES.c.id == INSTANCES.c.data_link_table_id)
     if live:
-        clauses += [INSTANCES.c.archived_at.is_(None), TABLES.c.archived_at.is_(None)]
-    return (
-        select(INSTANCES.c.id)
-        .select_from(INSTANCES.join(TABLES, TABLES.c.id == INSTANCES.c.data_link_table_id))
-        .where(*clauses)
-    )
+        joined = joined.join(CONNECTIONS, CONNECTIONS.c.id == INSTANCES.c.connection_id)
+        clauses += [
+            INSTANCES.c.archived_at.is_(None),
+            TABLES.c.archived_at.is_(None),
+            CONNECTIONS.c.archived_at.is_(None),
+        ]
+    return select(INSTANCES.c.id).select_from(joined).where(*clauses)
 
 
 def _link(row: Any) -> dict[str, Any]:

@@ -109,7 +109,10 @@ async def on_instance(
     def guard(instance_id: str, live: bool) -> Guard:
         return Guard(instance_id, principal.workspace_id, principal.customer_id, live)
 
-    key = None if selector.id else _cache_key(principal, selector)
+    # Only selectors that name one connection outright are remembered: by integration, the
+    # answer changes when the customer gains a second connection (then it is a 400).
+    by_connection = selector.connection.connection_id or selector.connection.connection_key
+    key = _cache_key(principal, selector) if not selector.id and by_connection else None
     known = selector.id or (instance_ids.get(key) if key is not None else None)
     if fast and known is not None:
         done = await operation(guard(known, live=write or key is not None))
