@@ -128,8 +128,10 @@ async def _resolve_customer(
     cached = customer_ids.get((workspace_id, internal_id))
     if cached is not None:
         return cached
+    # An archive committed while we read would be undone by caching what we read.
+    generation = customer_ids.generation
     customer_id = await _lookup_customer(session, workspace_id, internal_id, name, create)
-    customer_ids.put((workspace_id, internal_id), customer_id)
+    customer_ids.put_unless_forgotten((workspace_id, internal_id), customer_id, generation)
     return customer_id
 
 

@@ -16,6 +16,9 @@ class TtlCache(Generic[K, V]):
         self.ttl = ttl_seconds
         self.max_entries = max_entries
         self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        # Bumped by every forget: a value read from the database before a forget may be stale,
+        # and put_unless_forgotten refuses it.
+        self.generation = 0
 
     def get(self, key: K) -> V | None:
         hit = self._entries.get(key)
@@ -32,10 +35,16 @@ class TtlCache(Generic[K, V]):
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
+    def put_unless_forgotten(self, key: K, value: V, generation: int) -> None:
+        if generation == self.generation:
+            self.put(key, value)
+
     def forget(self, key: K) -> None:
+        self.generation += 1
         self._entries.pop(key, None)
 
     def forget_where(self, value: V) -> None:
+        self.generation += 1
         for key in [k for k, (_, v) in self._entries.items() if v == value]:
             self._entries.pop(key, None)
 

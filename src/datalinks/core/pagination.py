@@ -52,6 +52,11 @@ def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any] | None:
                 raise ValueError("NUL character")
             if kind is datetime:
                 out.append(datetime.fromisoformat(value))
+            elif kind is int and isinstance(value, int) and not isinstance(value, bool):
+                # Link ids are bigints; anything outside that range was never issued.
+                if not -(2**63) <= value < 2**63:
+                    raise ValueError("out of range")
+                out.append(value)
             elif isinstance(value, kind) and not isinstance(value, bool):
                 out.append(value)
             else:

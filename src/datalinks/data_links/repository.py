@@ -9,6 +9,7 @@ which instance a selector named (see router.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -51,6 +52,20 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Slot:
+    """The names a remembered selector used; the guard checks they still name the instance
+    (a table or connection key can move to another row, an instance key is part of the slot)."""
+
+    table_id: str | None
+    table_key: str | None
+    connection_id: str
+    instance_key: str | None
+
+
+Variant = tuple[bool, bool, str | None]
+
+
+@dataclass(frozen=True)
 class Guard:
     """Which instance a statement may touch, and on what condition."""
 
@@ -60,17 +75,33 @@ class Guard:
     # Writes, and lookups through a (table, connection) selector, need a live instance of a
     # live table on a live connection; reads by instance id may see an archived one.
     live: bool
+    slot: Slot | None = None
+
+    @property
+    def variant(self) -> Variant:
+        named_by = None
+        if self.slot is not None:
+            named_by = "table_id" if self.slot.table_id else "table_key"
+        return (self.customer_id is not None, self.live, named_by)
 
     def params(self) -> dict[str, Any]:
-        values = {"guard_instance_id": self.instance_id, "guard_workspace_id": self.workspace_id}
+        values: dict[str, Any] = {
+            "guard_instance_id": self.instance_id,
+            "guard_workspace_id": self.workspace_id,
+        }
         if self.customer_id is not None:
             values["guard_customer_id"] = self.customer_id
+        if self.slot is not None:
+            values["guard_table"] = self.slot.table_id or self.slot.table_key
+            values["guard_connection_id"] = self.slot.connection_id
+            values["guard_instance_key"] = self.slot.instance_key
         return values
 
 
 @cache
-def _guarded_instance(scoped: bool, live: bool) -> Select[Any]:
+def _guarded_instance(variant: Variant) -> Select[Any]:
     """Built once per variant; the values travel as bound parameters (Guard.params)."""
+    scoped, live, named_by = variant
     clauses = [
         INSTANCES.c.id == bindparam("guard_instance_id", type_=String),
         INSTANCES.c.workspace_id == bindparam("guard_workspace_id", type_=String),
@@ -84,6 +115,15 @@ def _guarded_instance(scoped: bool, live: bool) -> Select[Any]:
             INSTANCES.c.archived_at.is_(None),
             TABLES.c.archived_at.is_(None),
             CONNECTIONS.c.archived_at.is_(None),
+        ]
+    if named_by is not None:
+        table_column = TABLES.c.id if named_by == "table_id" else TABLES.c.key
+        clauses += [
+            table_column == bindparam("guard_table", type_=String),
+            INSTANCES.c.connection_id == bindparam("guard_connection_id", type_=String),
+            INSTANCES.c.instance_key.is_not_distinct_from(
+                bindparam("guard_instance_key", type_=String)
+            ),
         ]
     return select(INSTANCES.c.id).select_from(joined).where(*clauses)
 
@@ -146,10 +186,10 @@ def _filtered(instance_id: Any, shape: tuple[bool, bool, bool]) -> list[ColumnEl
 
 
 @cache
-def _find(scoped: bool, live: bool, shape: tuple[bool, bool, bool], after: bool) -> Any:
+def _find(variant: Variant, shape: tuple[bool, bool, bool], after: bool) -> Any:
     """The guard's instance row, left-joined to one page of its links, so that "no links" and
     "no instance" differ."""
-    instance = _guarded_instance(scoped, live).subquery("guarded")
+    instance = _guarded_instance(variant).subquery("guarded")
     links = select(*COLUMNS).where(*_filtered(instance.c.id, shape))
     if after:
         links = links.where(LINKS.c.id > bindparam("after_id", type_=BigInteger))
@@ -160,8 +200,8 @@ def _find(scoped: bool, live: bool, shape: tuple[bool, bool, bool], after: bool)
 
 
 @cache
-def _delete(scoped: bool, live: bool) -> Any:
-    guarded = _guarded_instance(scoped, live).cte("guarded")
+def _delete(variant: Variant) -> Any:
+    guarded = _guarded_instance(variant).cte("guarded")
     shape = (True, True, True)
     deleted = (
         delete(LINKS)
@@ -176,8 +216,8 @@ def _delete(scoped: bool, live: bool) -> Any:
 
 
 @cache
-def _upsert(scoped: bool, live: bool) -> Any:
-    rows = _guarded_instance(scoped, live).add_columns(
+def _upsert(variant: Variant) -> Any:
+    rows = _guarded_instance(variant).add_columns(
         func.unnest(bindparam("directions", type_=ARRAY(String))),
         bindparam("external_record_id", type_=String),
         bindparam("app_record_id", type_=String),
@@ -215,7 +255,7 @@ class DataLinkRepository:
     ) -> bool:
         """False when the guard failed (nothing written)."""
         result = await self._execute(
-            _upsert(guard.customer_id is not None, guard.live),
+            _upsert(guard.variant),
             {
                 **guard.params(),
                 "directions": list(directions),
@@ -231,7 +271,7 @@ class DataLinkRepository:
         """A page of links, or None when the guard failed. One statement: the guard's instance
         row, left-joined to the page of its links, so "no links" and "no instance" differ."""
         after = decode_cursor(page.cursor or "", [int])
-        stmt = _find(guard.customer_id is not None, guard.live, link_filter.shape, bool(after))
+        stmt = _find(guard.variant, link_filter.shape, bool(after))
         params = {**guard.params(), **link_filter.params(), "limit": page.limit + 1}
         if after:
             params["after_id"] = after[0]
@@ -249,7 +289,7 @@ class DataLinkRepository:
         """False when the guard failed; deleting nothing that matched is still True."""
         link_filter = LinkFilter(tuple(directions), external_record_id, app_record_id)
         params = {**guard.params(), **link_filter.params()}
-        stmt = _delete(guard.customer_id is not None, guard.live)
+        stmt = _delete(guard.variant)
         instances, _ = (await self._execute(stmt, params)).one()
         return bool(instances)
 
@@ -257,7 +297,9 @@ class DataLinkRepository:
         self, link_id: str, workspace_id: str, customer_id: str | None
     ) -> dict[str, Any]:
         """A link by its id, only if its instance is in the caller's scope."""
-        if not link_id.isdigit() or len(link_id) > 18:
+        # ASCII digits only: str.isdigit() also accepts superscripts and other scripts' digits,
+        # which int() or the database then refuse.
+        if not re.fullmatch(r"[0-9]{1,18}", link_id):
             raise NotFound(f"Data link {link_id!r} not found")
         stmt = (
             select(*COLUMNS)

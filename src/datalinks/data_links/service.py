@@ -19,7 +19,7 @@ from datalinks.data_link_table_instances.repository import (
     DataLinkTableInstanceRepository,
     Missing,
 )
-from datalinks.data_links.repository import Guard, LinkFilter
+from datalinks.data_links.repository import Guard, LinkFilter, Slot
 from datalinks.data_links.schemas import DataLinkWrite, Direction
 from datalinks.models.data_link_table import RECORD_ID_MAX
 
@@ -78,14 +78,19 @@ async def link_from_body_or_query(request: Request) -> DataLinkWrite:
         raise ValidationFailed(_issues(exc)) from None
 
 
-def _cache_key(principal: Principal, selector: InstanceSelector) -> tuple[Any, ...]:
-    return (
-        principal.workspace_id,
-        principal.customer_id,
-        selector.parent_id,
-        selector.parent_key,
-        selector.connection,
-        selector.instance_key,
+def _remembered_slot(principal: Principal, selector: InstanceSelector) -> Slot | None:
+    """The selectors worth remembering: table (by id or key) plus a connection by id, from a
+    customer token or an admin that names no customer. Connection keys and integrations are
+    resolved every time: which connection they name can change under the same words."""
+    if selector.id or not selector.connection.connection_id:
+        return None
+    if principal.customer_id is None and selector.connection.user:
+        return None
+    return Slot(
+        table_id=selector.parent_id,
+        table_key=None if selector.parent_id else selector.parent_key,
+        connection_id=selector.connection.connection_id,
+        instance_key=selector.instance_key,
     )
 
 
@@ -100,22 +105,20 @@ async def on_instance(
 ) -> T | None:
     """Run a guarded link statement on the instance `selector` names.
 
-    First on the instance the selector is known to name (its `id`, or a remembered slot);
-    if that guard fails, resolve the selector fully (creating, 404, 400 as the selector and
-    `missing` say) and run it on the result. None only when `missing` is NONE and the slot is
-    empty."""
+    First on the instance the selector is known to name (its `id`, or a remembered slot whose
+    names the guard re-checks); if that guard fails, resolve the selector fully (creating,
+    404, 400 as the selector and `missing` say) and run it on the result. None only when
+    `missing` is NONE and the slot is empty."""
     principal = instances.principal
 
-    def guard(instance_id: str, live: bool) -> Guard:
-        return Guard(instance_id, principal.workspace_id, principal.customer_id, live)
+    def guard(instance_id: str, live: bool, slot: Slot | None = None) -> Guard:
+        return Guard(instance_id, principal.workspace_id, principal.customer_id, live, slot)
 
-    # Only selectors that name one connection outright are remembered: by integration, the
-    # answer changes when the customer gains a second connection (then it is a 400).
-    by_connection = selector.connection.connection_id or selector.connection.connection_key
-    key = _cache_key(principal, selector) if not selector.id and by_connection else None
+    slot = _remembered_slot(principal, selector)
+    key = (principal.workspace_id, principal.customer_id, slot) if slot is not None else None
     known = selector.id or (instance_ids.get(key) if key is not None else None)
     if fast and known is not None:
-        done = await operation(guard(known, live=write or key is not None))
+        done = await operation(guard(known, live=write or slot is not None, slot=slot))
         if done is not None:
             return done
         if key is not None:
