@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, case, or_, select
 
 from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
+from datalinks.core.pagination import PageParams
 from datalinks.core.repository import ElementRepository
 from datalinks.core.selectors import ConnectionSelector
 from datalinks.customers.repository import CustomerRepository
 from datalinks.models import Connection, Customer, Integration, new_id
+
+
+@dataclass(frozen=True)
+class ConnectionFilters:
+    search: str | None = None
+    include_archived: bool = False
+    integration_id: str | None = None
+    integration_key: str | None = None
+    user: str | None = None
+    is_test: bool | None = None
+    disconnected: bool = False
 
 
 class ConnectionRepository(ElementRepository[Connection]):
@@ -48,6 +61,27 @@ class ConnectionRepository(ElementRepository[Connection]):
         if writing and customer.archived_at is not None:
             raise BadRequest("The customer is archived; restore it before giving it connections")
         return str(customer.id)
+
+    async def list_connections(
+        self, filters: ConnectionFilters, params: PageParams
+    ) -> tuple[list[Connection], str | None]:
+        if filters.disconnected:
+            return [], None
+        stmt = self.listing(search=filters.search, include_archived=filters.include_archived)
+        if filters.integration_id:
+            stmt = stmt.where(Connection.integration_id == filters.integration_id)
+        if filters.integration_key:
+            stmt = stmt.join(Integration, Integration.id == Connection.integration_id).where(
+                Integration.key == filters.integration_key, Integration.archived_at.is_(None)
+            )
+        if filters.is_test is not None:
+            stmt = stmt.where(Connection.is_test.is_(filters.is_test))
+        if filters.user:
+            owner = await self.owner_filter(filters.user)
+            if owner is None:
+                return [], None
+            stmt = stmt.where(Connection.customer_id == owner)
+        return await self.page(stmt, params)
 
     async def owner_filter(self, user: str) -> str | None:
         """A list's `userId`/`tenantId` filter, resolved within the caller's scope: a customer

@@ -5,16 +5,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from datalinks.connections import schemas
-from datalinks.connections.repository import ConnectionRepository
+from datalinks.connections.repository import ConnectionFilters, ConnectionRepository
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import add_element_routes
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.repository import ElementRepository
 from datalinks.core.routing import ApiRouter
-from datalinks.core.search import search_filter
 from datalinks.db.session import SessionDep
-from datalinks.models import Connection, Integration
+from datalinks.models import Connection
 
 router = ApiRouter(tags=["Connections"])
 REQUIRED = frozenset({"name", "is_test"})
@@ -43,28 +42,18 @@ async def list_connections(
     connected: str | None = None,
     disconnected: str | None = None,
 ) -> dict[str, Any]:
-    stmt = repo.scoped()
-    if search:
-        stmt = stmt.where(search_filter(search, Connection.name, Connection.key))
-    if not parse_bool("includeArchived", include_archived):
-        stmt = repo.live(stmt)
-    if integration_id:
-        stmt = stmt.where(Connection.integration_id == integration_id)
-    if integration_key:
-        stmt = stmt.join(Integration, Integration.id == Connection.integration_id).where(
-            Integration.key == integration_key, Integration.archived_at.is_(None)
-        )
-    if (test := parse_bool("isTest", is_test)) is not None:
-        stmt = stmt.where(Connection.is_test.is_(test))
-    # Every datalinks connection is connected: asking for disconnected ones finds none.
-    if parse_bool("connected", connected) is False or parse_bool("disconnected", disconnected):
-        stmt = stmt.where(Connection.id.is_(None))
-    if user := user_id or tenant_id:
-        owner = await repo.owner_filter(user)
-        if owner is None:
-            return {"items": []}
-        stmt = stmt.where(Connection.customer_id == owner)
-    items, cursor = await repo.page(stmt, page)
+    filters = ConnectionFilters(
+        search=search,
+        include_archived=bool(parse_bool("includeArchived", include_archived)),
+        integration_id=integration_id,
+        integration_key=integration_key,
+        user=user_id or tenant_id,
+        is_test=parse_bool("isTest", is_test),
+        # Every datalinks connection is connected: asking for disconnected ones finds none.
+        disconnected=parse_bool("connected", connected) is False
+        or bool(parse_bool("disconnected", disconnected)),
+    )
+    items, cursor = await repo.list_connections(filters, page)
     return {"items": items, "cursor": cursor}
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datalinks.core.auth import Principal
 from datalinks.core.errors import AlreadyExists, BadRequest, NotFound
 from datalinks.core.pagination import PageParams, keyset, page_of
+from datalinks.core.search import search_filter
 from datalinks.models import Base
 
 M = TypeVar("M", bound=Base)
@@ -26,6 +27,8 @@ def is_unique_violation(exc: IntegrityError) -> bool:
 class ElementRepository(Generic[M]):
     model: type[M]
     noun: str = "Element"
+    # What a list's `search` matches, case-insensitively.
+    search_columns: tuple[str, ...] = ("name", "key")
 
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
@@ -39,6 +42,22 @@ class ElementRepository(Generic[M]):
     def live(self, stmt: Select[M]) -> Select[M]:
         model: Any = self.model
         return stmt.where(model.archived_at.is_(None))
+
+    def listing(self, *, search: str | None, include_archived: bool) -> Select[M]:
+        """A list's base: the caller's scope, `search` over search_columns, live rows unless
+        archived ones are asked for."""
+        stmt = self.scoped()
+        if search:
+            columns = [getattr(self.model, name) for name in self.search_columns]
+            stmt = stmt.where(search_filter(search, *columns))
+        return stmt if include_archived else self.live(stmt)
+
+    async def list_page(
+        self, params: PageParams, *, search: str | None = None, include_archived: bool = False
+    ) -> tuple[list[M], str | None]:
+        return await self.page(
+            self.listing(search=search, include_archived=include_archived), params
+        )
 
     async def page(self, stmt: Select[M], params: PageParams) -> tuple[list[M], str | None]:
         model: Any = self.model

@@ -6,6 +6,7 @@ from sqlalchemy import Select, event
 from sqlalchemy.orm import Session
 
 from datalinks.core.auth import forget_customer
+from datalinks.core.pagination import PageParams
 from datalinks.core.repository import ElementRepository
 from datalinks.models import Customer, new_id
 
@@ -20,8 +21,29 @@ class CustomerRepository(ElementRepository[Customer]):
             stmt = stmt.where(Customer.id == self.principal.customer_id)
         return stmt
 
+    search_columns = ("name", "internal_id")
+
     def key_column(self) -> Any:
         return Customer.internal_id
+
+    async def list_customers(
+        self,
+        params: PageParams,
+        *,
+        search: str | None,
+        is_test: bool | None,
+        is_active: bool | None,
+        include_archived: bool,
+    ) -> tuple[list[Customer], str | None]:
+        # isActive=false means the archived ones; true (or not including archived) the live.
+        stmt = self.listing(search=search, include_archived=include_archived or is_active is False)
+        if is_active is False:
+            stmt = stmt.where(Customer.archived_at.is_not(None))
+        elif is_active is True:
+            stmt = self.live(stmt)
+        if is_test is not None:
+            stmt = stmt.where(Customer.is_test.is_(is_test))
+        return await self.page(stmt, params)
 
     def conflict_message(self) -> str:
         return "A live customer with this internalId already exists"

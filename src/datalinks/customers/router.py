@@ -11,7 +11,6 @@ from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import change_set
-from datalinks.core.search import search_filter
 from datalinks.customers import schemas
 from datalinks.customers.repository import CustomerRepository
 from datalinks.db.session import SessionDep
@@ -37,17 +36,13 @@ async def list_customers(
     is_active: Annotated[str | None, Query(alias="isActive")] = None,
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
 ) -> dict[str, Any]:
-    stmt = repo.scoped()
-    if search:
-        stmt = stmt.where(search_filter(search, Customer.name, Customer.internal_id))
-    if (test := parse_bool("isTest", is_test)) is not None:
-        stmt = stmt.where(Customer.is_test.is_(test))
-    active = parse_bool("isActive", is_active)
-    if active is False:
-        stmt = stmt.where(Customer.archived_at.is_not(None))
-    elif active is True or not parse_bool("includeArchived", include_archived):
-        stmt = repo.live(stmt)
-    items, cursor = await repo.page(stmt, page)
+    items, cursor = await repo.list_customers(
+        page,
+        search=search,
+        is_test=parse_bool("isTest", is_test),
+        is_active=parse_bool("isActive", is_active),
+        include_archived=bool(parse_bool("includeArchived", include_archived)),
+    )
     return {"items": items, "cursor": cursor}
 
 

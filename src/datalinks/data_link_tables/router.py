@@ -10,7 +10,6 @@ from datalinks.core.errors import ValidationFailed
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
-from datalinks.core.search import search_filter
 from datalinks.core.selectors import connection_selector, instance_selector
 from datalinks.data_link_table_instances.repository import DataLinkTableInstanceRepository
 from datalinks.data_link_table_instances.schemas import DataLinkTableInstance
@@ -42,12 +41,11 @@ async def list_tables(
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
 ) -> dict[str, Any]:
     # `layer`, `integrationId` and `integrationKey` are accepted: tables are workspace-level.
-    stmt = repo.scoped()
-    if search:
-        stmt = stmt.where(search_filter(search, DataLinkTable.name, DataLinkTable.key))
-    if not parse_bool("includeArchived", include_archived):
-        stmt = repo.live(stmt)
-    items, cursor = await repo.page(stmt, page)
+    items, cursor = await repo.list_page(
+        page,
+        search=search,
+        include_archived=bool(parse_bool("includeArchived", include_archived)),
+    )
     return {"items": items, "cursor": cursor}
 
 

@@ -10,7 +10,6 @@ from datalinks.core.errors import ValidationFailed
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
-from datalinks.core.search import search_filter
 from datalinks.db.session import SessionDep
 from datalinks.integrations import schemas
 from datalinks.integrations.repository import IntegrationRepository
@@ -36,12 +35,11 @@ async def list_integrations(
     search: str | None = None,
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
 ) -> dict[str, Any]:
-    stmt = repo.scoped()
-    if search:
-        stmt = stmt.where(search_filter(search, Integration.name, Integration.key))
-    if not parse_bool("includeArchived", include_archived):
-        stmt = repo.live(stmt)
-    items, cursor = await repo.page(stmt, page)
+    items, cursor = await repo.list_page(
+        page,
+        search=search,
+        include_archived=bool(parse_bool("includeArchived", include_archived)),
+    )
     return {"items": items, "cursor": cursor}
 
 
