@@ -5,11 +5,13 @@ runtime, and they name the models passed in.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel
 
+from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.query import parse_bool
 from datalinks.core.repository import ElementRepository
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import change_set
@@ -86,4 +88,32 @@ def add_element_routes(
         methods=["POST"],
         operation_id=f"restore{name}",
         response_model=out_model,
+    )
+
+
+def add_list_route(
+    router: ApiRouter, *, path: str, name: str, repo_dep: Any, out_model: type[BaseModel]
+) -> None:
+    """`GET {path}` with `search`, `includeArchived` and paging: the list of an element that
+    has no other filters. `name` is plural (`Integrations` → listIntegrations)."""
+
+    async def list_elements(
+        repo: repo_dep,
+        page: Annotated[PageParams, Depends(page_params)],
+        search: str | None = None,
+        include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    ) -> dict[str, Any]:
+        items, cursor = await repo.list_page(
+            page,
+            search=search,
+            include_archived=bool(parse_bool("includeArchived", include_archived)),
+        )
+        return {"items": items, "cursor": cursor}
+
+    router.add_api_route(
+        path,
+        list_elements,
+        methods=["GET"],
+        operation_id=f"list{name}",
+        response_model=Page[out_model],  # type: ignore[valid-type]
     )

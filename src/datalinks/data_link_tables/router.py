@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.element_routes import add_element_routes
+from datalinks.core.element_routes import add_element_routes, add_list_route
 from datalinks.core.errors import ValidationFailed
-from datalinks.core.pagination import Page, PageParams, page_params
-from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.core.selectors import connection_selector, instance_selector
 from datalinks.data_link_table_instances.repository import DataLinkTableInstanceRepository
@@ -29,24 +27,15 @@ async def repository(session: SessionDep, principal: PrincipalDep) -> DataLinkTa
 RepoDep = Annotated[DataLinkTableRepository, Depends(repository, scope="function")]
 
 
-@router.get(
-    "/data-link-tables",
-    operation_id="listDataLinkTables",
-    response_model=Page[schemas.DataLinkTable],
+# `layer`, `integrationId` and `integrationKey` are accepted and ignored: tables are
+# workspace-level.
+add_list_route(
+    router,
+    path="/data-link-tables",
+    name="DataLinkTables",
+    repo_dep=RepoDep,
+    out_model=schemas.DataLinkTable,
 )
-async def list_tables(
-    repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    search: str | None = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
-) -> dict[str, Any]:
-    # `layer`, `integrationId` and `integrationKey` are accepted: tables are workspace-level.
-    items, cursor = await repo.list_page(
-        page,
-        search=search,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
-    )
-    return {"items": items, "cursor": cursor}
 
 
 @router.post(

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends
 
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.element_routes import add_element_routes
+from datalinks.core.element_routes import add_element_routes, add_list_route
 from datalinks.core.errors import ValidationFailed
-from datalinks.core.pagination import Page, PageParams, page_params
-from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.db.session import SessionDep
 from datalinks.integrations import schemas
@@ -26,21 +24,13 @@ async def repository(session: SessionDep, principal: PrincipalDep) -> Integratio
 RepoDep = Annotated[IntegrationRepository, Depends(repository, scope="function")]
 
 
-@router.get(
-    "/integrations", operation_id="listIntegrations", response_model=Page[schemas.Integration]
+add_list_route(
+    router,
+    path="/integrations",
+    name="Integrations",
+    repo_dep=RepoDep,
+    out_model=schemas.Integration,
 )
-async def list_integrations(
-    repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    search: str | None = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
-) -> dict[str, Any]:
-    items, cursor = await repo.list_page(
-        page,
-        search=search,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
-    )
-    return {"items": items, "cursor": cursor}
 
 
 @router.post("/integrations", operation_id="createIntegration", response_model=schemas.Integration)
