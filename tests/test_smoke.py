@@ -24,3 +24,8 @@ async def test_integration_connection_roundtrip(client: httpx.AsyncClient, tenan
     assert r.json()["id"] == conn["id"]
     r = await client.get(f"/connections/{conn['id']}", headers=tenant.customer("bob"))
     assert_error(r, 404, "not_found")
+
+
+async def test_head_health_for_load_balancers(client: httpx.AsyncClient) -> None:
+    r = await client.head("/health")
+    assert r.status_code == 200 and r.content == b""
