@@ -212,6 +212,20 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def openapi_document() -> str:
+    """The API's OpenAPI document as committed in openapi.json (stable formatting)."""
+    import json
+
+    from datalinks.app import create_app
+
+    return json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def cmd_openapi(_: argparse.Namespace) -> int:
+    sys.stdout.write(openapi_document())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datalinks", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -245,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--ttl", type=lifetime, default=3600, help="lifetime in seconds (default 3600)"
     )
     token.set_defaults(func=cmd_token)
+
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document (openapi.json)")
+    openapi.set_defaults(func=cmd_openapi)
     return parser
 
 
