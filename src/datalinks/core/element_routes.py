@@ -29,13 +29,16 @@ def add_element_routes(
     prepare: Callable[[ElementRepository[Any], dict[str, Any]], Any] | None = None,
     admin_writes: bool = True,
     include_get: bool = True,
+    no_ops: tuple[str, ...] = (),
 ) -> None:
     """Adds `GET/PUT/PATCH/DELETE {path}/{selector}` and `POST …/restore` for one element.
 
     `name` is the operationId stem (`DataLinkTable` → getDataLinkTable, …); writes need an admin
     token unless `admin_writes` is off (then the repository's scope is the only guard);
     `prepare` may check or translate a change set before it is saved; `include_get=False`
-    leaves the GET to the caller (a route that also answers for instances).
+    leaves the GET to the caller (a route that also answers for instances). Each name in
+    `no_ops` adds `POST …/{selector}/{name}` (Membrane's setup, refresh, reset): with no
+    connector behind an element there is nothing to run, so it answers with the element.
     """
     item = f"{path}/{{selector}}"
 
@@ -68,6 +71,19 @@ def add_element_routes(
     async def restore(selector: str, repo: repo_dep) -> Any:
         authorise(repo)
         return await repo.restore(await repo.get_to_restore(selector))
+
+    async def no_op(selector: str, repo: repo_dep) -> Any:
+        authorise(repo)
+        return await repo.get(selector)
+
+    for action in no_ops:
+        router.add_api_route(
+            f"{item}/{action}",
+            no_op,
+            methods=["POST"],
+            operation_id=f"{action}{name}",
+            response_model=out_model,
+        )
 
     if include_get:
         router.add_api_route(

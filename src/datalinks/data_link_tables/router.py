@@ -77,17 +77,6 @@ async def get_table(selector: str, request: Request, repo: RepoDep) -> Any:
     return DataLinkTableInstance.of(resolved.instance, resolved.table)
 
 
-@router.post(
-    "/data-link-tables/{selector}/refresh",
-    operation_id="refreshDataLinkTable",
-    response_model=schemas.DataLinkTable,
-)
-async def refresh_table(selector: str, repo: RepoDep) -> DataLinkTable:
-    # Nothing to recompute: a table is READY once it exists.
-    repo.principal.require_admin()
-    return await repo.get(selector)
-
-
 @router.get(
     "/data-link-tables/{selector}/export",
     operation_id="exportDataLinkTable",
@@ -116,4 +105,5 @@ add_element_routes(
     out_model=schemas.DataLinkTable,
     keep=REQUIRED,
     include_get=False,
+    no_ops=("refresh",),
 )

@@ -325,16 +325,6 @@ async def create_integration_data_source(
     return await repo.create(body.model_dump(exclude_none=True))
 
 
-@router.post(
-    "/integrations/{integration}/data-sources/{selector}/reset",
-    operation_id="resetIntegrationDataSource",
-    response_model=schemas.DataSource,
-)
-async def reset_integration_data_source(selector: str, repo: IntegrationRepoDep) -> DataSource:
-    repo.principal.require_admin()
-    return await repo.get(selector)
-
-
 add_element_routes(
     router,
     path="/integrations/{integration}/data-sources",
@@ -343,6 +333,7 @@ add_element_routes(
     write_model=schemas.DataSourceWrite,
     out_model=schemas.DataSource,
     keep=KEEP,
+    no_ops=("reset",),
 )
 
 

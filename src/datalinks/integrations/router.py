@@ -51,17 +51,6 @@ async def find_integration(
     return await repo.get_by_key(key)
 
 
-@router.post(
-    "/integrations/{selector}/setup",
-    operation_id="setupIntegration",
-    response_model=schemas.Integration,
-)
-async def setup_integration(selector: str, repo: RepoDep) -> Integration:
-    # No connector to set up: the integration is READY as soon as it exists.
-    repo.principal.require_admin()
-    return await repo.get(selector)
-
-
 add_element_routes(
     router,
     path="/integrations",
@@ -70,4 +59,5 @@ add_element_routes(
     write_model=schemas.IntegrationWrite,
     out_model=schemas.Integration,
     keep=REQUIRED,
+    no_ops=("setup",),
 )
