@@ -25,6 +25,7 @@ from datalinks.db.embedded import start_embedded
 from datalinks.db.engine import Database, create_engine
 from datalinks.settings import Settings, normalise_database_url
 from tests.helpers import Tenant
+from tests.live import LiveServer, start_live_server
 
 
 def _libpq(url: str) -> str:
@@ -103,3 +104,13 @@ async def tenant(database: Database) -> Tenant:
 @pytest.fixture
 async def other_tenant(database: Database) -> Tenant:
     return await Tenant.create(database)
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """One real `datalinks serve` on the session's test database, with a workspace of its own,
+    shared by the tests that drive the service over a socket (SDK, generated clients, curl)."""
+    with start_live_server(database_url, tmp_path_factory.mktemp("live-server")) as server:
+        yield server
