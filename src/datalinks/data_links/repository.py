@@ -28,7 +28,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.types import String
 
 from datalinks.core.errors import NotFound
@@ -76,6 +76,10 @@ class Guard:
     # live table on a live connection; reads by instance id may see an archived one.
     live: bool
     slot: Slot | None = None
+    # A statement on a known instance is complete by itself, so it runs on its own in
+    # autocommit: no BEGIN/COMMIT round trips. After a fallback it joins the request's
+    # transaction, which may have just created the instance.
+    standalone: bool = False
 
     @property
     def variant(self) -> Variant:
@@ -242,11 +246,18 @@ def _upsert(variant: Variant) -> Any:
 
 
 class DataLinkRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, autocommit: AsyncEngine | None = None) -> None:
         self.session = session
+        self.autocommit = autocommit
 
-    async def _execute(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
-        # Core on the request's connection: the ORM's per-statement work is not needed here.
+    async def _execute(
+        self, stmt: Any, params: dict[str, Any] | None = None, *, standalone: bool = False
+    ) -> Any:
+        # Core, not the ORM: the ORM's per-statement work is not needed here.
+        if standalone and self.autocommit is not None and not self.session.in_transaction():
+            async with self.autocommit.connect() as connection:
+                # AsyncConnection buffers the rows, so they outlive the connection's return.
+                return await connection.execute(stmt, params or {})
         connection = await self.session.connection()
         return await connection.execute(stmt, params or {})
 
@@ -262,6 +273,7 @@ class DataLinkRepository:
                 "external_record_id": external_record_id,
                 "app_record_id": app_record_id,
             },
+            standalone=guard.standalone,
         )
         return len(result.all()) > 0
 
@@ -275,7 +287,7 @@ class DataLinkRepository:
         params = {**guard.params(), **link_filter.params(), "limit": page.limit + 1}
         if after:
             params["after_id"] = after[0]
-        rows = (await self._execute(stmt, params)).all()
+        rows = (await self._execute(stmt, params, standalone=guard.standalone)).all()
         if not rows:
             return None
         found = [row for row in rows if row.id is not None]
@@ -290,7 +302,8 @@ class DataLinkRepository:
         link_filter = LinkFilter(tuple(directions), external_record_id, app_record_id)
         params = {**guard.params(), **link_filter.params()}
         stmt = _delete(guard.variant)
-        instances, _ = (await self._execute(stmt, params)).one()
+        result = await self._execute(stmt, params, standalone=guard.standalone)
+        instances, _ = result.one()
         return bool(instances)
 
     async def get_scoped(

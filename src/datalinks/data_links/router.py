@@ -19,7 +19,8 @@ from datalinks.data_link_table_instances.repository import (
 from datalinks.data_link_tables.repository import DataLinkTableRepository
 from datalinks.data_links import schemas, service
 from datalinks.data_links.repository import DataLinkRepository, Guard
-from datalinks.db.session import SessionDep
+from datalinks.db.engine import Database
+from datalinks.db.session import SessionDep, get_database
 
 router = ApiRouter(tags=["Data Links"])
 INSTANCE_LINKS = "/data-link-table-instance/links"
@@ -32,10 +33,10 @@ NO_CONTENT: dict[int | str, dict[str, Any]] = {
 class Links:
     """Everything a link route needs, built per request."""
 
-    def __init__(self, session: SessionDep, principal: PrincipalDep) -> None:
+    def __init__(self, session: SessionDep, principal: PrincipalDep, database: Database) -> None:
         self.instances = DataLinkTableInstanceRepository(session, principal)
         self.tables = DataLinkTableRepository(session, principal)
-        self.links = DataLinkRepository(session)
+        self.links = DataLinkRepository(session, database.autocommit)
 
     def instance_selector(self, request: Request) -> InstanceSelector:
         return instance_selector(
@@ -97,9 +98,9 @@ class Links:
         return Response(status_code=200)
 
 
-async def links(session: SessionDep, principal: PrincipalDep) -> Links:
+async def links(request: Request, session: SessionDep, principal: PrincipalDep) -> Links:
     # An async factory: FastAPI runs a plain class or def dependency in a worker thread.
-    return Links(session, principal)
+    return Links(session, principal, get_database(request))
 
 
 LinksDep = Annotated[Links, Depends(links, scope="function")]

@@ -111,14 +111,19 @@ async def on_instance(
     `missing` is NONE and the slot is empty."""
     principal = instances.principal
 
-    def guard(instance_id: str, live: bool, slot: Slot | None = None) -> Guard:
-        return Guard(instance_id, principal.workspace_id, principal.customer_id, live, slot)
+    def guard(
+        instance_id: str, live: bool, slot: Slot | None = None, standalone: bool = False
+    ) -> Guard:
+        return Guard(
+            instance_id, principal.workspace_id, principal.customer_id, live, slot, standalone
+        )
 
     slot = _remembered_slot(principal, selector)
     key = (principal.workspace_id, principal.customer_id, slot) if slot is not None else None
     known = selector.id or (instance_ids.get(key) if key is not None else None)
     if fast and known is not None:
-        done = await operation(guard(known, live=write or slot is not None, slot=slot))
+        live = write or slot is not None
+        done = await operation(guard(known, live=live, slot=slot, standalone=True))
         if done is not None:
             return done
         if key is not None:

@@ -44,6 +44,15 @@ class Database:
     sessionmaker: async_sessionmaker[AsyncSession]
     embedded_server: Any = None
 
+    @property
+    def autocommit(self) -> AsyncEngine:
+        """The same pool, for single statements that need no transaction around them."""
+        engine = self.__dict__.get("_autocommit")
+        if engine is None:
+            engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self.__dict__["_autocommit"] = engine
+        return engine
+
     @classmethod
     def open(cls, settings: Settings) -> Database:
         from datalinks.db.embedded import start_embedded
