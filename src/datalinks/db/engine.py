@@ -12,29 +12,28 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from datalinks.db import timeouts
 from datalinks.settings import Settings
 
 
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     connect_args: dict[str, Any] = {}
-    options = []
-    if settings.db_statement_timeout_ms:
-        # One slow query must not pin a pooled connection forever.
-        options.append(f"-c statement_timeout={settings.db_statement_timeout_ms}")
-    if settings.db_lock_timeout_ms:
-        # A row held by a stuck transaction answers 409 lock_timeout rather than waiting out
-        # the statement timeout.
-        options.append(f"-c lock_timeout={settings.db_lock_timeout_ms}")
+    options = timeouts.startup_options(settings)
     if options:
-        connect_args["options"] = " ".join(options)
-    return create_async_engine(
+        connect_args["options"] = options
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
         connect_args=connect_args,
+        # A database error's text would otherwise carry the statement's values into the logs:
+        # customers' record ids, and a workspace secret when one is being stored.
+        hide_parameters=True,
     )
+    timeouts.install(engine, settings)
+    return engine
 
 
 @dataclass
