@@ -29,6 +29,7 @@ from datalinks.core.errors import (
     ValidationFailed,
 )
 from datalinks.core.guard import RequestGuard
+from datalinks.core.rate_limit import RateLimiter
 from datalinks.db.engine import Database
 from datalinks.settings import Settings
 
@@ -40,7 +41,7 @@ _UNAVAILABLE = ("08", "57P01", "57P02", "57P03", "53")
 
 
 def error_response(exc: DatalinksError) -> JSONResponse:
-    headers = {"Retry-After": "1"} if exc.status_code == 503 else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.secret_cache = SecretCache()
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
     if database is not None:
         app.state.database = database
     install_error_handlers(app)

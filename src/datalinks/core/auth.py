@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datalinks.core.cache import TtlCache
 from datalinks.core.errors import AccessDenied, NotAuthenticated
+from datalinks.core.rate_limit import RateLimiter
 from datalinks.db.session import SessionDep
 from datalinks.models import Customer, Workspace, new_id
 from datalinks.models.base import KEY_MAX, NAME_MAX
@@ -206,13 +207,22 @@ async def _verified(
     return workspace_id, claims
 
 
+def _rate_limit(request: Request, caller: tuple[str, str | None]) -> None:
+    # Before the customer lookup, so a limited caller costs no query.
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    if limiter is not None:
+        limiter.check(caller)
+
+
 async def authenticate(request: Request, session: SessionDep) -> Principal:
     token = bearer_token(request)
     workspace_id, claims = await _verified(request, session, token)
     if claims.get("isAdmin") is True:
+        _rate_limit(request, (workspace_id, None))
         principal = Principal(workspace_id=workspace_id, customer_id=None, is_admin=True)
     else:
         internal_id, name = _customer_claims(claims)
+        _rate_limit(request, (workspace_id, internal_id))
         customer_id = await _resolve_customer(
             session,
             workspace_id,

@@ -13,6 +13,8 @@ class DatalinksError(Exception):
     status_code = 400
     type = "bad_request"
     key: str | None = None
+    # Seconds for the Retry-After header, on answers that tell the client to come back.
+    retry_after: int | None = None
 
     def __init__(
         self, message: str, *, data: dict[str, Any] | None = None, key: str | None = None
@@ -87,6 +89,15 @@ class UnsupportedMediaType(DatalinksError):
     status_code = 415
 
 
+class RateLimited(DatalinksError):
+    status_code = 429
+    key = "rate_limit_exceeded"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class NotImplementedByDatalinks(DatalinksError):
     status_code = 501
     key = "not_implemented"
@@ -96,6 +107,7 @@ class ServiceUnavailable(DatalinksError):
     status_code = 503
     type = "internal"
     key = "database_unavailable"
+    retry_after = 1
 
 
 class InternalError(DatalinksError):
