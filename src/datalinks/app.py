@@ -130,6 +130,7 @@ def include_routers(app: FastAPI) -> None:
     from datalinks.customers.router import router as customers
     from datalinks.data_link_table_instances.router import router as data_link_table_instances
     from datalinks.data_link_tables.router import router as data_link_tables
+    from datalinks.data_links.bulk_router import router as data_link_bulk
     from datalinks.data_links.router import router as data_links
     from datalinks.data_source_instances.router import router as data_source_instances
     from datalinks.data_sources.router import router as data_sources
@@ -143,6 +144,7 @@ def include_routers(app: FastAPI) -> None:
         data_link_tables,
         data_link_table_instances,
         data_links,
+        data_link_bulk,
         data_sources,
         data_source_instances,
         not_served.router,
@@ -182,10 +184,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.database = database
     install_error_handlers(app)
     include_routers(app)
+    from datalinks.data_links.bulk_router import UPLOAD_PATHS
+
     app.add_middleware(
         RequestGuard,
         max_body_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
+        streamed_uploads=UPLOAD_PATHS,
     )
     app.add_middleware(
         CORSMiddleware,

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Link imports stream their body and have their own limit; 0 = none.
+    max_import_bytes: int = Field(default=0, ge=0)
     max_json_depth: int = Field(default=32, ge=2)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     # Bootstrap workspace: docker-compose, CI scripts and tests configure one this way.

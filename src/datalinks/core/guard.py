@@ -89,10 +89,20 @@ def _is_json(content_type: str) -> bool:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_json_depth: int,
+        streamed_uploads: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
+        # POST paths whose handler reads the body as a stream and screens it itself (link
+        # imports: any size, not JSON); the body is passed through unread.
+        self.streamed_uploads = streamed_uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,7 +127,8 @@ class RequestGuard:
         try:
             try:
                 check_url(scope)
-                body = await self._read_body(headers, receive)
+                streamed = self._streamed(scope)
+                body = b"" if streamed else await self._read_body(headers, receive)
                 if body:
                     # Without this, FastAPI hands a form or untyped body to the model as bytes
                     # and answers with a baffling "Input should be a valid dictionary".
@@ -129,7 +140,7 @@ class RequestGuard:
             except DatalinksError as exc:
                 await _send_error(exc, send_with_id)
                 return
-            await self.app(scope, _replay(body, receive), send_with_id)
+            await self.app(scope, receive if streamed else _replay(body, receive), send_with_id)
         finally:
             log.info(
                 "request",
@@ -141,6 +152,14 @@ class RequestGuard:
                 },
             )
             request_id_var.reset(token)
+
+    def _streamed(self, scope: Scope) -> bool:
+        pattern = self.streamed_uploads
+        return (
+            pattern is not None
+            and scope["method"] == "POST"
+            and pattern.fullmatch(scope["path"]) is not None
+        )
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         declared = headers.get("content-length")
