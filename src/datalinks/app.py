@@ -127,6 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def include_routers(app: FastAPI) -> None:
     from datalinks import health, not_served
     from datalinks.connections.router import router as connections
+    from datalinks.console.router import router as console
     from datalinks.customers.router import router as customers
     from datalinks.data_link_table_instances.router import router as data_link_table_instances
     from datalinks.data_link_tables.router import router as data_link_tables
@@ -148,6 +149,7 @@ def include_routers(app: FastAPI) -> None:
         data_sources,
         data_source_instances,
         not_served.router,
+        console,
     ):
         app.include_router(router)
 
