@@ -203,3 +203,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         allow_credentials=False,
     )
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one worker of `datalinks serve --workers N` (uvicorn imports this factory in
+    each worker process). The parent has started the database, migrated it and put its URL and
+    the worker count in the environment, so a worker only reads its settings from there."""
+    from datalinks.core.logging import configure_logging
+
+    settings = Settings()
+    # A spawned worker inherits no logging configuration from the parent.
+    configure_logging(settings.log_level)
+    return create_app(settings)

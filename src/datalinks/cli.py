@@ -47,6 +47,16 @@ def lifetime(value: str) -> int:
     return seconds
 
 
+def worker_count(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise argparse.ArgumentTypeError("the number of workers is a whole number, at least 1")
+    return workers
+
+
 def workspace_name(value: str) -> str:
     if not 1 <= len(value) <= NAME_MAX:
         raise argparse.ArgumentTypeError(f"a workspace name has 1 to {NAME_MAX} characters")
@@ -85,9 +95,6 @@ def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from datalinks.app import create_app
     from datalinks.bootstrap import bootstrap_workspaces
     from datalinks.core.logging import configure_logging
 
@@ -96,48 +103,102 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["host"] = args.host
     if args.port is not None:
         overrides["port"] = args.port
+    if args.workers is not None:
+        overrides["workers"] = args.workers
     settings = Settings(**overrides)
     configure_logging(settings.log_level)
-    database = _open(settings)
-
-    async def bootstrap() -> Any:
-        try:
-            async with database.sessionmaker.begin() as session:
-                return await bootstrap_workspaces(session, settings)
-        finally:
-            await database.engine.dispose()
-
-    created = asyncio.run(bootstrap())
-    url = f"http://{settings.host}:{settings.port}"
-    print(f"datalinks {url}  (data: {_describe_storage(settings, database.url)})", flush=True)
-    if created is not None:
-        print(
-            "\nCreated workspace 'default'. Its secret is shown only this once:\n"
-            f"  key:    {created.key}\n  secret: {created.secret}\n"
-            "Mint an admin token with (same DATALINKS_DATA_DIR / DATABASE_URL as this server):\n"
-            f"  {_cli()} token --workspace {created.key} --admin\n",
-            flush=True,
-        )
-    # The app reuses the URL resolved here; `database` keeps the embedded server alive.
-    app = create_app(settings.model_copy(update={"database_url": database.url}))
     # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; its default
     # action would end the process before the embedded PostgreSQL is stopped, leaving it
     # running after `docker stop`, systemd or a plain `kill`. Exiting normally lets it stop.
-    # Ctrl-C likewise, without a KeyboardInterrupt traceback.
+    # Ctrl-C likewise, without a KeyboardInterrupt traceback. Set before the database starts,
+    # so that a signal during start-up stops it too.
     signal.signal(signal.SIGTERM, _exit_quietly)
     signal.signal(signal.SIGINT, _exit_quietly)
+    # Migrations and the bootstrap run here, once, whatever the number of workers.
+    database = _open(settings)
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            timeout_graceful_shutdown=10,
-            proxy_headers=True,
+
+        async def bootstrap() -> Any:
+            try:
+                async with database.sessionmaker.begin() as session:
+                    return await bootstrap_workspaces(session, settings)
+            finally:
+                await database.engine.dispose()
+
+        created = asyncio.run(bootstrap())
+        workers = settings.worker_count
+        url = f"http://{settings.host}:{settings.port}"
+        print(
+            f"datalinks {url}  ({workers} worker{'s' if workers > 1 else ''}, "
+            f"data: {_describe_storage(settings, database.url)})",
+            flush=True,
         )
+        if created is not None:
+            print(
+                "\nCreated workspace 'default'. Its secret is shown only this once:\n"
+                f"  key:    {created.key}\n  secret: {created.secret}\n"
+                "Mint an admin token with (same DATALINKS_DATA_DIR / DATABASE_URL as this "
+                f"server):\n  {_cli()} token --workspace {created.key} --admin\n",
+                flush=True,
+            )
+        # The app reuses the URL resolved here; `database` keeps the embedded server alive.
+        resolved = settings.model_copy(update={"database_url": database.url})
+        if workers == 1:
+            _serve_in_process(resolved)
+            return 0
+        return _serve_workers(resolved, workers)
     finally:
         if database.embedded_server is not None:
             database.embedded_server.cleanup()
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "timeout_graceful_shutdown": 10,
+        "proxy_headers": True,
+    }
+
+
+def _serve_in_process(settings: Settings) -> None:
+    import uvicorn
+
+    from datalinks.app import create_app
+
+    uvicorn.run(create_app(settings), **_uvicorn_options(settings))
+
+
+def _serve_workers(settings: Settings, workers: int) -> int:
+    """uvicorn's supervisor: it binds the socket here and spawns `workers` processes that
+    share it; on SIGTERM or SIGINT it stops them and waits for them, then returns, and the
+    caller stops the embedded PostgreSQL. A worker that fails to start (its database
+    unreachable, say) stops them all, and the exit status says so."""
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    # Spawned workers build their app from the environment (create_app_from_env): hand them
+    # the database this process resolved and migrated, and their number (for the pool size).
+    assert settings.database_url
+    os.environ["DATALINKS_DATABASE_URL"] = settings.database_url
+    os.environ["DATALINKS_WORKERS"] = str(workers)
+    config = uvicorn.Config(
+        "datalinks.app:create_app_from_env",
+        factory=True,
+        workers=workers,
+        **_uvicorn_options(settings),
+    )
+    socket = config.bind_socket()
+    try:
+        supervisor = Multiprocess(config, sockets=[socket])
+        supervisor.run()
+    finally:
+        socket.close()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        print("datalinks: a worker failed to start; see its log above", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -233,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate the database and serve the API")
     serve.add_argument("--host", help="address to listen on (default DATALINKS_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default DATALINKS_PORT or 8000)")
+    serve.add_argument(
+        "--workers",
+        type=worker_count,
+        help="worker processes (default DATALINKS_WORKERS or one per available core)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     mig = commands.add_parser("migrate", help="upgrade the database schema (to head by default)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +11,23 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Connections (pool plus overflow, all workers together) one `datalinks serve` opens at most by
+# default: well under PostgreSQL's default max_connections of 100, leaving room for a second
+# replica, migrations and an operator's psql. Each worker's share is clamped to 2..10 pooled.
+DEFAULT_CONNECTION_BUDGET = 40
+
+
+def available_cores() -> int:
+    """The CPUs this process may run on: its affinity mask (taskset, a cpuset-limited
+    container), not every core of the machine. A CFS quota (`docker --cpus`) is not visible
+    here; set DATALINKS_WORKERS there."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return int(counter() or 1)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def normalise_database_url(url: str) -> str:
@@ -42,8 +60,11 @@ class Settings(BaseSettings):
     workspace_name: str | None = None
     # Membrane creates a customer on its first valid token; a deployment may refuse that.
     auto_create_customers: bool = True
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=10, ge=0)
+    # uvicorn worker processes of `datalinks serve`; unset = available_cores().
+    workers: int | None = Field(default=None, ge=1)
+    # Per worker process; unset = a share of DEFAULT_CONNECTION_BUDGET (see pool_size).
+    db_pool_size: int | None = Field(default=None, ge=1)
+    db_max_overflow: int | None = Field(default=None, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     db_lock_timeout_ms: int = Field(default=5_000, ge=0)
@@ -71,6 +92,22 @@ class Settings(BaseSettings):
     @property
     def embedded_pgdata(self) -> Path:
         return self.data_dir / "pgdata"
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or available_cores()
+
+    @property
+    def pool_size(self) -> int:
+        """Pooled connections per worker process: its share of the budget (pool and overflow
+        alike), 10 at most (one core's event loop keeps no more busy), 2 at least."""
+        if self.db_pool_size is not None:
+            return self.db_pool_size
+        return max(2, min(10, DEFAULT_CONNECTION_BUDGET // (2 * self.worker_count)))
+
+    @property
+    def pool_max_overflow(self) -> int:
+        return self.pool_size if self.db_max_overflow is None else self.db_max_overflow
 
 
 @lru_cache

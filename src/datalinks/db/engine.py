@@ -23,8 +23,8 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         connect_args["options"] = options
     engine = create_async_engine(
         url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
         connect_args=connect_args,
