@@ -85,8 +85,10 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings, database: Database) -> Any:
-    return create_app(settings, database=database)
+async def app(settings: Settings, database: Database) -> AsyncIterator[Any]:
+    app = create_app(settings, database=database)
+    yield app
+    await app.state.hot_pool.close()
 
 
 @pytest.fixture

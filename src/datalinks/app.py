@@ -30,6 +30,7 @@ from datalinks.core.errors import (
 )
 from datalinks.core.guard import RequestGuard
 from datalinks.core.rate_limit import RateLimiter
+from datalinks.data_links.hot_path import HotLinks, HotPool
 from datalinks.db.engine import Database
 from datalinks.settings import Settings
 
@@ -162,11 +163,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         db = database or Database.open(settings)
         app.state.database = db
+        if owned:
+            app.state.hot_pool = HotPool(db.url, settings)
         async with db.sessionmaker.begin() as session:
             await bootstrap_workspaces(session, settings)
         try:
             yield
         finally:
+            await app.state.hot_pool.close()
             if owned:
                 await db.close()
 
@@ -184,10 +188,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     if database is not None:
         app.state.database = database
+        app.state.hot_pool = HotPool(database.url, settings)
     install_error_handlers(app)
     include_routers(app)
     from datalinks.data_links.bulk_router import UPLOAD_PATHS
 
+    # Inside RequestGuard: it sees only requests already screened, with their whole body.
+    app.add_middleware(HotLinks)
     app.add_middleware(
         RequestGuard,
         max_body_bytes=settings.max_body_bytes,

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # of up to rate_limit_burst (default: one second's worth); 0 = no limit.
     rate_limit_per_second: float = Field(default=0, ge=0)
     rate_limit_burst: int | None = Field(default=None, ge=1)
+    # The link calls' shortcut past the framework (data_links/hot_path.py); off only to compare.
+    hot_path: bool = True
     migrations_dir: Path = REPO_MIGRATIONS
 
     @model_validator(mode="after")

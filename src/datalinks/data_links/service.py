@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import ValidationError
+from starlette.datastructures import QueryParams
 
 from datalinks.core.auth import Principal
 from datalinks.core.cache import TtlCache
@@ -40,7 +41,10 @@ def _issues(exc: ValidationError) -> list[dict[str, str]]:
 
 
 def link_filter(request: Request) -> LinkFilter:
-    params = request.query_params
+    return link_filter_from(request.query_params)
+
+
+def link_filter_from(params: QueryParams) -> LinkFilter:
     direction = params.get("direction") or None
     directions = None
     if direction is not None:
