@@ -159,6 +159,9 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_config": None,
         "timeout_graceful_shutdown": 10,
         "proxy_headers": True,
+        # httptools alone buffers a request head of any size; this one answers 431 past
+        # DATALINKS_MAX_HEADER_BYTES. Named, not imported: spawned workers import it.
+        "http": "datalinks.core.head_limit:BoundedHeadProtocol",
     }
 
 
