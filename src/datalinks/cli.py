@@ -331,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document (openapi.json)")
     openapi.set_defaults(func=cmd_openapi)
+
+    from datalinks import links_cli
+
+    links_cli.add_commands(commands)
     return parser
 
 
