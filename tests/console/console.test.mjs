@@ -63,6 +63,10 @@ const pageErrors = [];
 const world = {};
 
 async function shot(name) {
+  // Whatever the page still reads (the instance, link counts, customer names) is shown first.
+  await page.waitForFunction(() => !document.querySelector('.loading, [aria-busy="true"]'));
+  // A focus ring left on the last field typed into is not part of the page.
+  await page.evaluate(() => document.activeElement?.blur());
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
@@ -196,6 +200,9 @@ test('instances of the table, filtered, with their link counts', async () => {
   const keyedRow = bodyRows().filter({ hasText: 'archive' });
   await defaultRow.locator('.link-count').getByText('0', { exact: true }).waitFor();
   await keyedRow.locator('.link-count').getByText('1', { exact: true }).waitFor();
+  // Customers and integrations are shown by the internal id and key people know them by.
+  await defaultRow.locator('.named').getByText(customerId, { exact: true }).waitFor();
+  await defaultRow.locator('.named').getByText(integrationKey, { exact: true }).waitFor();
 
   // Filters: customer (by internal id), integration key, connection id, instance key.
   await page.getByLabel('Customer', { exact: true }).fill(customerId);
@@ -215,7 +222,7 @@ test('instances of the table, filtered, with their link counts', async () => {
 });
 
 test('open an instance: the empty state says what to do', async () => {
-  await bodyRows().filter({ hasText: 'default' }).getByRole('link', { name: /^Open/ }).click();
+  await bodyRows().filter({ hasText: 'default' }).getByRole('link', { name: `${tableName} links, instance default` }).click();
   await page.getByRole('heading', { level: 1, name: `Links: ${tableName}` }).waitFor();
   const empty = page.locator('.empty');
   await empty.waitFor();

@@ -1,6 +1,7 @@
 // Connections (customer ↔ integration), the way to a connection's data sources and links.
 import { page } from '../api.js';
 import { append, checkbox, code, field, h, pagedTable, textInput, time } from '../ui.js';
+import { customerCell, integrationCell } from './names.js';
 
 const PAGE_SIZE = 25;
 
@@ -48,8 +49,8 @@ export function renderConnections({ container, params, navigate }) {
     row: (connection) => [
       h('span', {}, connection.name, connection.key ? [' ', code(connection.key)] : null),
       code(connection.id),
-      code(connection.userId),
-      code(connection.integrationId),
+      customerCell(connection.userId),
+      integrationCell(connection.integrationId),
       time(connection.createdAt),
       connection.archivedAt ? h('span', { class: 'tag archived' }, 'Archived') : h('span', { class: 'tag' }, 'Live'),
       h('span', { class: 'cell-actions' },

@@ -2,6 +2,7 @@
 // they differ from their data source, with reset (the SDK's dataSourceInstance(id).reset()).
 import { call, page } from '../api.js';
 import { append, announce, busy, code, errorBox, errorRegion, h, pagedTable, time } from '../ui.js';
+import { customerCell, integrationCell } from './names.js';
 
 const PAGE_SIZE = 25;
 
@@ -28,14 +29,14 @@ function collection(instance) {
 export function renderDataSources({ container }, connectionId) {
   document.title = 'Data sources · datalinks console';
   const heading = h('h1', {}, 'Data sources of connection ', code(connectionId));
-  const about = h('section', { 'aria-label': 'Connection' }, h('p', { class: 'muted' }, 'Loading the connection…'));
+  const about = h('section', { 'aria-label': 'Connection' }, h('p', { class: 'muted loading' }, 'Loading the connection…'));
   call('GET', `/connections/${encodeURIComponent(connectionId)}`, { query: { includeSecrets: 'false' } }).then((connection) => {
     heading.replaceChildren(`Data sources: ${connection.name}`);
     document.title = `Data sources of ${connection.name} · datalinks console`;
     about.replaceChildren(h('dl', { class: 'details' },
       h('dt', {}, 'Connection id'), h('dd', {}, code(connection.id)),
-      h('dt', {}, 'Customer'), h('dd', {}, code(connection.userId)),
-      h('dt', {}, 'Integration'), h('dd', {}, code(connection.integrationId)),
+      h('dt', {}, 'Customer'), h('dd', {}, customerCell(connection.userId)),
+      h('dt', {}, 'Integration'), h('dd', {}, integrationCell(connection.integrationId)),
       h('dt', {}, 'Created'), h('dd', {}, time(connection.createdAt)),
       h('dt', {}, 'Link instances'), h('dd', {},
         h('a', { href: `#/instances?connectionId=${encodeURIComponent(connection.id)}` }, 'Data-link instances of this connection'))));

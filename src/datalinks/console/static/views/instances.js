@@ -3,6 +3,7 @@
 import { page } from '../api.js';
 import { append, checkbox, code, describeError, field, h, pagedTable, replace, textInput, time } from '../ui.js';
 import { countLinks, countText } from './counts.js';
+import { customerCell, integrationCell } from './names.js';
 
 const PAGE_SIZE = 25;
 const FILTERS = [
@@ -58,20 +59,22 @@ export function renderInstances({ container, params, navigate }) {
     caption: active.length
       ? `Instances where ${active.map(([name, , label]) => `${label.toLowerCase()} is ${params.get(name)}`).join(' and ')}`
       : 'All instances',
-    columns: ['Table', 'Customer', 'Connection', 'Integration', 'Instance key', 'Links', 'Created', 'Status', ''],
+    columns: ['Instance of table', 'Customer', 'Connection', 'Integration', 'Instance key', 'Links', 'Created', 'Status'],
     fetch: (cursor) => page('/data-link-table-instances', query, cursor),
     row: (instance) => [
-      h('span', {}, instance.name, ' ', code(instance.key)),
-      code(instance.userId),
+      // The way in: the table's name opens this instance's links.
+      h('span', {},
+        h('a', { href: `#/instances/${encodeURIComponent(instance.id)}` }, instance.name,
+          h('span', { class: 'visually-hidden' }, ` links, instance ${instance.instanceKey ?? 'default'}`)),
+        h('br'), h('span', { class: 'muted small' }, instance.key)),
+      customerCell(instance.userId),
       h('a', { href: `#/connections/${encodeURIComponent(instance.connectionId)}`, title: 'Data sources of this connection' }, code(instance.connectionId)),
-      code(instance.integrationId),
+      integrationCell(instance.integrationId),
       instance.instanceKey ? code(instance.instanceKey) : h('span', { class: 'muted' }, 'default'),
-      h('span', { class: 'link-count' }, h('span', { class: 'muted' }, 'counting…')),
+      h('span', { class: 'link-count' }, h('span', { class: 'muted loading' }, 'counting…')),
       time(instance.createdAt),
       instance.archivedAt ? h('span', { class: 'tag archived' }, 'Archived')
         : instance.isDeactivated ? h('span', { class: 'tag archived' }, 'Table archived') : h('span', { class: 'tag' }, 'Live'),
-      h('a', { href: `#/instances/${encodeURIComponent(instance.id)}`, class: 'button-link' },
-        'Open', h('span', { class: 'visually-hidden' }, ` links of instance ${instance.id}`)),
     ],
     empty: () => h('div', { class: 'empty' },
       h('p', {}, active.length ? 'No instance matches these filters.' : 'No instances yet.'),

@@ -4,6 +4,7 @@ import { call, page } from '../api.js';
 import {
   announce, append, busy, code, errorBox, errorRegion, field, h, pagedTable, select, textInput, time,
 } from '../ui.js';
+import { customerCell, integrationCell } from './names.js';
 
 const PAGE_SIZE = 50;
 const LINKS = '/data-link-table-instance/links';
@@ -13,9 +14,9 @@ function details(instance) {
   return h('dl', { class: 'details' },
     entry('Table', [instance.name, ' ', h('a', { href: `#/instances?tableKey=${encodeURIComponent(instance.key)}` }, code(instance.key))]),
     entry('Instance id', code(instance.id)),
-    entry('Customer', h('a', { href: `#/instances?customer=${encodeURIComponent(instance.userId)}` }, code(instance.userId))),
+    entry('Customer', [customerCell(instance.userId), ' ', h('a', { href: `#/instances?customer=${encodeURIComponent(instance.userId)}` }, 'other instances')]),
     entry('Connection', h('a', { href: `#/connections/${encodeURIComponent(instance.connectionId)}` }, code(instance.connectionId))),
-    entry('Integration', code(instance.integrationId)),
+    entry('Integration', integrationCell(instance.integrationId)),
     entry('Instance key', instance.instanceKey ? code(instance.instanceKey) : 'default (none)'),
     entry('Created', time(instance.createdAt)),
     entry('Status', instance.archivedAt ? ['Archived ', time(instance.archivedAt)]
@@ -33,7 +34,7 @@ export function renderLinks({ container, params, navigate }, instanceId) {
   const searching = Boolean(filters.externalRecordId || filters.appRecordId || filters.direction);
 
   const heading = h('h1', {}, 'Links of instance ', code(instanceId));
-  const about = h('section', { 'aria-label': 'Instance' }, h('p', { class: 'muted' }, 'Loading the instance…'));
+  const about = h('section', { 'aria-label': 'Instance' }, h('p', { class: 'muted loading' }, 'Loading the instance…'));
   call('GET', '/data-link-table-instance', { query: selector }).then((instance) => {
     heading.replaceChildren(`Links: ${instance.name}`, instance.instanceKey ? ` (${instance.instanceKey})` : '');
     document.title = `Links of ${instance.name} · datalinks console`;
