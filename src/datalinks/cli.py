@@ -133,6 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"data: {_describe_storage(settings, database.url)})",
             flush=True,
         )
+        print(f"console   {url}/console", flush=True)
         if created is not None:
             print(
                 "\nCreated workspace 'default'. Its secret is shown only this once:\n"
