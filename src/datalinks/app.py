@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datalinks import __version__
 from datalinks.bootstrap import bootstrap_workspaces
+from datalinks.core import openapi
 from datalinks.core.auth import SecretCache
 from datalinks.core.errors import (
     DatalinksError,
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.hot_pool = HotPool(database.url, settings)
     install_error_handlers(app)
     include_routers(app)
+    openapi.install(app)
     from datalinks.data_links.bulk_router import UPLOAD_PATHS
 
     # Inside RequestGuard: it sees only requests already screened, with their whole body.
