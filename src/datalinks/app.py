@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -175,7 +176,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if owned:
                 await db.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc load their scripts and styles from the fastapi-offline
+    # package, not from a CDN: the API reference works on an air-gapped deployment.
+    app = FastAPIOffline(
         title="datalinks",
         version=__version__,
         description="Membrane's data-link API on your own PostgreSQL.",
@@ -183,6 +186,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # A 307 to the slash-less URL carries no error body and, behind a TLS proxy, points at
         # plain http; an unknown path is a 404 in the error shape like any other.
         redirect_slashes=False,
+        # Swagger UI would send the document to the public online validator for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.secret_cache = SecretCache()
