@@ -397,13 +397,19 @@ test('sign out, then sign in with the workspace key and secret (token signed in 
   assert.deepEqual(answer.items.map((item) => item.key), [tableKey]);
 });
 
-test('an expired token sends the page back to sign-in', async () => {
+test('an expired token sends the page back to sign-in, and signing in returns to the page', async () => {
+  await page.goto(`${apiUri}/console#/instances/${world.instance.id}`);
+  await page.getByRole('heading', { level: 1, name: `Links: ${tableName}` }).waitFor();
   const stale = mintToken({ isAdmin: true }, { ttlSeconds: -10 });
   await page.evaluate((value) => sessionStorage.setItem('datalinks.console.token', value), stale);
   await page.reload();
   await page.getByText('Your token has expired; sign in again.').waitFor();
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('datalinks.console.token')), null);
+  // The address still names the instance; signing in shows it.
+  await page.getByLabel('Access token (JWT)', { exact: true }).fill(adminToken);
+  await page.getByRole('button', { name: 'Sign in with this token' }).click();
+  await page.getByRole('heading', { level: 1, name: `Links: ${tableName}` }).waitFor();
 });
 
 test('no script errors or refused loads in the browser', () => {

@@ -76,7 +76,7 @@ export function render() {
   const container = document.createElement('div');
   container.className = 'page';
   replace(main, container);
-  const ctx = { container, segments, params, navigate };
+  const ctx = { container, segments, params, navigate, go };
   if (!getToken() || section === 'signin') {
     markSection(null);
     const next = section && section !== 'signin' ? location.hash : params.get('next') || '';

@@ -16,7 +16,7 @@ async function check(token) {
   await call('GET', '/data-link-tables', { query: { limit: 1 }, token });
 }
 
-export function renderSignIn({ container }, { notice, next }) {
+export function renderSignIn({ container, go }, { notice, next }) {
   document.title = 'Sign in · datalinks console';
   const errors = errorRegion();
 
@@ -30,7 +30,9 @@ export function renderSignIn({ container }, { notice, next }) {
         return;
       }
       setToken(token);
-      location.hash = next && next !== '#/signin' && !next.startsWith('#/signin?') ? next : '#/tables';
+      // Back to where the visit started; that may be the very URL shown now (a link to a page
+      // opened before signing in), so this re-renders rather than waiting for a hash change.
+      go(next && next !== '#/signin' && !next.startsWith('#/signin?') ? next : '#/tables');
     });
   }
 
