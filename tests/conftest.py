@@ -27,6 +27,9 @@ from datalinks.settings import Settings, normalise_database_url
 from tests.helpers import Tenant
 from tests.live import LiveServer, start_live_server
 
+# Counts the reliability suites report at the end of the run (tests/figures.py).
+pytest_plugins = ["tests.figures"]
+
 
 def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

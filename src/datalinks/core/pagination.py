@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_CURSOR_LENGTH = 512
+LIMIT_PATTERN = re.compile(r"[0-9]{1,7}")
 
 
 class Page(BaseModel, Generic[T]):
@@ -77,15 +79,11 @@ async def page_params(
     cursor: Annotated[str | None, Query(description="Opaque cursor from the previous page")] = None,
 ) -> PageParams:
     if limit is None or limit == "":
-        value = DEFAULT_LIMIT
-    else:
-        try:
-            value = int(limit)
-        except ValueError:
-            raise ValidationFailed.field("limit", "must be an integer from 1 to 1000") from None
-        if not 1 <= value <= MAX_LIMIT:
-            raise ValidationFailed.field("limit", "must be an integer from 1 to 1000")
-    return PageParams(limit=value, cursor=cursor)
+        return PageParams(limit=DEFAULT_LIMIT, cursor=cursor)
+    # ASCII digits only: int() would also take " 5", "+5", "1_0" and other scripts' digits.
+    if not LIMIT_PATTERN.fullmatch(limit) or not 1 <= int(limit) <= MAX_LIMIT:
+        raise ValidationFailed.field("limit", "must be an integer from 1 to 1000")
+    return PageParams(limit=int(limit), cursor=cursor)
 
 
 def keyset(

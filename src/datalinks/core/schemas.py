@@ -45,6 +45,9 @@ def _addressable(value: str) -> str:
         raise ValueError("must not contain '/'")
     if not value.strip():
         raise ValueError("must not be blank")
+    # Clients (browsers, the SDK's URL handling, curl) drop `.` and `..` path segments.
+    if value in (".", ".."):
+        raise ValueError("must not be '.' or '..'")
     return value
 
 
