@@ -123,8 +123,12 @@ async def test_import_then_export_ndjson(
         "createdAt",
         "updatedAt",
     }
-    # What the single-link routes see.
+    # What the single-link routes see, timestamps included (to the millisecond, `Z`).
     assert len(await bulk.world.find(externalRecordId="e-both")) == 2
+    found = await bulk.world.find()
+    assert [(x["createdAt"], x["updatedAt"]) for x in found] == [
+        (x["createdAt"], x["updatedAt"]) for x in rows
+    ]
 
 
 async def test_a_large_instance_round_trips_through_export_and_import(
