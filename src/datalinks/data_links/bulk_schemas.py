@@ -54,6 +54,8 @@ BatchItem = Annotated[DataLinkWrite | SkipJsonSchema[InvalidLink], WrapValidator
 
 
 class DataLinkBatchWrite(RequestModel):
+    """Links to upsert in one call, each validated as a single create's body."""
+
     model_config = ConfigDict(**RequestModel.model_config, arbitrary_types_allowed=True)
 
     links: Annotated[list[BatchItem], Field(min_length=1, max_length=BATCH_MAX)] = Field(
@@ -76,6 +78,8 @@ class DataLinkBatchItemError(ApiModel):
 
 
 class DataLinkBatchResult(ApiModel):
+    """What a batch wrote: created and updated count stored links."""
+
     created: int = Field(description="Links stored that did not exist (a `both` item counts 2)")
     updated: int = Field(description="Links that existed (their updatedAt moves)")
     errors: list[DataLinkBatchItemError] | None = Field(
@@ -84,6 +88,8 @@ class DataLinkBatchResult(ApiModel):
 
 
 class DataLinkResolve(RequestModel):
+    """Record ids of one side to look up: exactly one of externalRecordIds and appRecordIds."""
+
     # Not strict: an enum arrives as its string value.
     direction: Annotated[Direction, Field(strict=False)] = Field(
         default=Direction.BOTH, description="`both` (the default) matches either direction"
@@ -126,6 +132,8 @@ class DataLinkResolveResult(ApiModel):
 
 
 class DataLinkDeleteBatch(RequestModel):
+    """Links to delete; absent ones are no error."""
+
     links: Annotated[list[DataLinkWrite], Field(min_length=1, max_length=BATCH_MAX)] = Field(
         description=f"1 to {BATCH_MAX} links; `direction` missing or `both` deletes both"
     )
@@ -141,6 +149,8 @@ class ImportLineError(ApiModel):
 
 
 class DataLinkImportResult(ApiModel):
+    """What an import did; created and updated count stored links, each link once."""
+
     created: int
     updated: int
     rejected: int = Field(description="Malformed lines skipped (only with partial=true)")
