@@ -29,7 +29,11 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(_url(), poolclass=pool.NullPool)
+    # Never prepare: a migration runs once, and through PgBouncer in transaction mode a
+    # prepared statement could outlive its transaction on a server connection others share.
+    engine = create_engine(
+        _url(), poolclass=pool.NullPool, connect_args={"prepare_threshold": None}
+    )
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     db_lock_timeout_ms: int = Field(default=5_000, ge=0)
+    # DATABASE_URL points at PgBouncer in transaction pooling mode: never prepare statements,
+    # send no startup options (see db/engine.py driver_options).
+    db_pgbouncer: bool = False
     # Requests per second per caller (a workspace's admin tokens, or one customer), with bursts
     # of up to rate_limit_burst (default: one second's worth); 0 = no limit.
     rate_limit_per_second: float = Field(default=0, ge=0)

@@ -16,11 +16,22 @@ from datalinks.db import timeouts
 from datalinks.settings import Settings
 
 
-def create_engine(url: str, settings: Settings) -> AsyncEngine:
-    connect_args: dict[str, Any] = {}
+def driver_options(settings: Settings) -> dict[str, Any]:
+    """psycopg connection keywords, for every pool the service opens."""
+    if settings.db_pgbouncer:
+        # PgBouncer in transaction mode hands each transaction whichever server connection is
+        # free, so a statement psycopg prepared on one is unknown on the next (or its name is
+        # already taken there). PgBouncer 1.21 can track them (max_prepared_statements);
+        # Debian 12 ships 1.18, so never prepare. `options` is refused by PgBouncer unless it
+        # is told to ignore it, and then dropped: timeouts.install sets the timeouts in each
+        # transaction instead.
+        return {"prepare_threshold": None}
     options = timeouts.startup_options(settings)
-    if options:
-        connect_args["options"] = options
+    return {"options": options} if options else {}
+
+
+def create_engine(url: str, settings: Settings) -> AsyncEngine:
+    connect_args = driver_options(settings)
     engine = create_async_engine(
         url,
         pool_size=settings.pool_size,

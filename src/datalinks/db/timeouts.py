@@ -60,6 +60,12 @@ def install(engine: AsyncEngine, settings: Settings) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _verify(dbapi_connection: Any, record: Any) -> None:
+        if settings.db_pgbouncer:
+            # Transaction pooling: the next transaction may run on another server connection,
+            # so neither what a check reads here nor a SET would hold (and a SET would linger
+            # on a server connection other clients share). Every transaction sets its own.
+            record.info[MARK] = True
+            return
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(check)
