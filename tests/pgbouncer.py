@@ -36,6 +36,7 @@ from tests.live import free_port
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TESTS = (
     *sorted(str(path.relative_to(REPO_ROOT)) for path in REPO_ROOT.glob("tests/test_link*.py")),
+    "tests/test_hot_path.py",
     "tests/test_pgbouncer.py",
     "tests/test_sdk.py",
 )

@@ -39,7 +39,7 @@ from datalinks.core.selectors import instance_selector
 from datalinks.data_links import repository, service
 from datalinks.data_links.repository import Guard, LinkFilter, Variant
 from datalinks.data_links.schemas import DataLinkWrite
-from datalinks.db import timeouts
+from datalinks.db.engine import driver_options
 from datalinks.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,9 @@ class HotPool:
 
     def __init__(self, database_url: str, settings: Settings) -> None:
         self.conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-        kwargs: dict[str, Any] = {"autocommit": True}
-        options = timeouts.startup_options(settings)
-        if options:
-            kwargs["options"] = options
+        # The same driver settings as the ORM's pool (startup options, or no prepared
+        # statements behind PgBouncer).
+        kwargs: dict[str, Any] = {"autocommit": True, **driver_options(settings)}
         self.pool = AsyncConnectionPool(
             self.conninfo,
             min_size=1,
