@@ -18,7 +18,12 @@ import psutil
 import pytest
 
 from datalinks.core.auth import mint_token
-from datalinks.settings import DEFAULT_CONNECTION_BUDGET, Settings, available_cores
+from datalinks.settings import (
+    DEFAULT_CONNECTION_BUDGET,
+    POOLS_PER_WORKER,
+    Settings,
+    available_cores,
+)
 from tests.live import free_port
 
 WORKSPACE_KEY = "workers-ws"
@@ -204,12 +209,14 @@ def test_default_pools_stay_within_the_connection_budget() -> None:
         settings = Settings(workers=workers)
         assert 2 <= settings.pool_size <= 10
         assert settings.pool_max_overflow == settings.pool_size
-        total = workers * (settings.pool_size + settings.pool_max_overflow)
-        # Within the budget while a worker's share is above the floor of 2 pooled (+2 overflow).
-        assert total <= max(DEFAULT_CONNECTION_BUDGET, 4 * workers), workers
+        # The ORM pool, its overflow and the hot path's pool, in every worker.
+        total = workers * (2 * settings.pool_size + settings.pool_size)
+        # Within the budget while a worker's share is above the floor of 2 per pool.
+        assert total <= max(DEFAULT_CONNECTION_BUDGET, 2 * POOLS_PER_WORKER * workers), workers
     assert Settings(workers=1).pool_size == 10
-    assert Settings(workers=2).pool_size == 10
-    assert Settings(workers=4).pool_size == 5
+    assert Settings(workers=2).pool_size == 6
+    assert Settings(workers=4).pool_size == 3
+    assert Settings(workers=16).pool_size == 2
     # An operator's numbers win.
     chosen = Settings(workers=8, db_pool_size=7, db_max_overflow=0)
     assert (chosen.pool_size, chosen.pool_max_overflow) == (7, 0)

@@ -11,10 +11,12 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-# Connections (pool plus overflow, all workers together) one `datalinks serve` opens at most by
-# default: well under PostgreSQL's default max_connections of 100, leaving room for a second
-# replica, migrations and an operator's psql. Each worker's share is clamped to 2..10 pooled.
+# Connections one `datalinks serve` opens at most by default, all workers together: well under
+# PostgreSQL's default max_connections of 100, leaving room for a second replica, migrations
+# and an operator's psql. A worker has three pools of pool_size each: the ORM's, its overflow
+# and the link calls' shortcut (data_links/hot_path.py).
 DEFAULT_CONNECTION_BUDGET = 40
+POOLS_PER_WORKER = 3
 
 
 def available_cores() -> int:
@@ -107,11 +109,12 @@ class Settings(BaseSettings):
 
     @property
     def pool_size(self) -> int:
-        """Pooled connections per worker process: its share of the budget (pool and overflow
-        alike), 10 at most (one core's event loop keeps no more busy), 2 at least."""
+        """Pooled connections per worker process, for each of its pools: a share of the
+        budget, 10 at most (one core's event loop keeps no more busy), 2 at least."""
         if self.db_pool_size is not None:
             return self.db_pool_size
-        return max(2, min(10, DEFAULT_CONNECTION_BUDGET // (2 * self.worker_count)))
+        share = DEFAULT_CONNECTION_BUDGET // (POOLS_PER_WORKER * self.worker_count)
+        return max(2, min(10, share))
 
     @property
     def pool_max_overflow(self) -> int:
