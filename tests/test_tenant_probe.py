@@ -131,7 +131,7 @@ def _instance_family(op: Operation) -> str:
     raise KeyError(op.path)
 
 
-def _path_values(op: Operation, name: str, w: World) -> tuple[str, list[str]]:
+def path_values(op: Operation, name: str, w: World) -> tuple[str, list[str]]:
     d, h = w.definitions, w.holdings
     resource = _resource(op, name)
     if name == "link_id":
@@ -393,7 +393,7 @@ def _query_groups(op: Operation) -> dict[str, list[str]]:
 def attempts(op: Operation, target: World, own: World) -> list[Attempt]:
     """Requests naming `target`'s objects, alone and mixed with `own`'s."""
     groups = _query_groups(op)
-    path_rules = {name: _path_values(op, name, target)[0] for name in op.path_params}
+    path_rules = {name: path_values(op, name, target)[0] for name in op.path_params}
     roles = set(path_rules.values()) | {QUERY_REFERENCES[g[0]][0] for g in groups.values()}
     mixes = MIXES if {PARENT, CONNECTION} <= roles or {PARENT, USER} <= roles else MIXES[:1]
     found: dict[str, Attempt] = {}
@@ -402,12 +402,12 @@ def attempts(op: Operation, target: World, own: World) -> list[Attempt]:
         def world(role: str, mix: frozenset[str] = mix) -> World:
             return target if role in mix else own
 
-        widest = [len(_path_values(op, n, target)[1]) for n in op.path_params]
+        widest = [len(path_values(op, n, target)[1]) for n in op.path_params]
         widest += [len(members) for members in groups.values()]
         for i in range(max([1, *widest])):
             path = op.path
             for name, role in path_rules.items():
-                values = _path_values(op, name, world(role))[1]
+                values = path_values(op, name, world(role))[1]
                 path = path.replace("{" + name + "}", values[i % len(values)])
             query: dict[str, str] = {
                 k: v for k, v in QUERY_NEUTRAL.items() if k in op.query_params and v is not None
@@ -571,7 +571,7 @@ def test_the_filler_covers_every_operation(document: Json) -> None:
     for op in ops:
         for name in op.path_params:
             try:
-                _path_values(op, name, _PLACEHOLDER)
+                path_values(op, name, _PLACEHOLDER)
             except KeyError as exc:
                 problems.append(str(exc))
         for name in op.query_params:
