@@ -43,9 +43,10 @@ def test_pgbouncer_mode_never_prepares_and_sends_no_options(settings: Settings) 
     direct = settings.model_copy(update={"db_pgbouncer": False})
     limits = f"-c statement_timeout={direct.db_statement_timeout_ms}"
     limits += f" -c lock_timeout={direct.db_lock_timeout_ms}"
-    assert driver_options(direct) == {"options": limits}
+    connect = {"connect_timeout": settings.db_connect_timeout_seconds}
+    assert driver_options(direct) == {**connect, "options": limits}
     pooled = settings.model_copy(update={"db_pgbouncer": True})
-    assert driver_options(pooled) == {"prepare_threshold": None}
+    assert driver_options(pooled) == {**connect, "prepare_threshold": None}
 
 
 async def test_the_connection_goes_where_the_settings_say(

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     db_pool_size: int | None = Field(default=None, ge=1)
     db_max_overflow: int | None = Field(default=None, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A database host that accepts TCP connections but never answers (frozen, or behind a
+    # firewall that drops replies) would otherwise hold every new connection, and the request
+    # waiting on it, for ever. libpq counts whole seconds, at least 2.
+    db_connect_timeout_seconds: int = Field(default=5, ge=2)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
     db_lock_timeout_ms: int = Field(default=5_000, ge=0)
     # DATABASE_URL points at PgBouncer in transaction pooling mode: never prepare statements,

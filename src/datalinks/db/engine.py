@@ -18,6 +18,7 @@ from datalinks.settings import Settings
 
 def driver_options(settings: Settings) -> dict[str, Any]:
     """psycopg connection keywords, for every pool the service opens."""
+    connect = {"connect_timeout": settings.db_connect_timeout_seconds}
     if settings.db_pgbouncer:
         # PgBouncer in transaction mode hands each transaction whichever server connection is
         # free, so a statement psycopg prepared on one is unknown on the next (or its name is
@@ -25,9 +26,9 @@ def driver_options(settings: Settings) -> dict[str, Any]:
         # Debian 12 ships 1.18, so never prepare. `options` is refused by PgBouncer unless it
         # is told to ignore it, and then dropped: timeouts.install sets the timeouts in each
         # transaction instead.
-        return {"prepare_threshold": None}
+        return {**connect, "prepare_threshold": None}
     options = timeouts.startup_options(settings)
-    return {"options": options} if options else {}
+    return {**connect, "options": options} if options else connect
 
 
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
