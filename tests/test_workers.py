@@ -220,3 +220,29 @@ def test_default_pools_stay_within_the_connection_budget() -> None:
     # An operator's numbers win.
     chosen = Settings(workers=8, db_pool_size=7, db_max_overflow=0)
     assert (chosen.pool_size, chosen.pool_max_overflow) == (7, 0)
+
+
+def test_a_worker_that_cannot_start_stops_the_server(tmp_path: Path) -> None:
+    """The workers' database is unreachable (the parent's check passed, say, and then the
+    server went away): uvicorn's supervisor stops, and the exit status is not a success."""
+    script = tmp_path / "serve_unreachable.py"
+    # A file, not `-c`: spawned workers import the parent's main module by its path.
+    script.write_text(
+        "import sys\n"
+        "from datalinks.cli import _serve_workers\n"
+        "from datalinks.settings import Settings\n"
+        "if __name__ == '__main__':\n"
+        "    url = 'postgresql://postgres@127.0.0.1:1/unreachable'\n"
+        f"    sys.exit(_serve_workers(Settings(database_url=url, port={free_port()}), 2))\n"
+    )
+    env = _env(tmp_path / "data", "s" * 40)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "a worker failed to start" in result.stderr
