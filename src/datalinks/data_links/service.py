@@ -30,6 +30,8 @@ LINK_FIELDS = ("externalRecordId", "appRecordId", "direction")
 # is only a hint: every link statement re-checks scope and liveness itself, and a stale entry
 # costs one fallback to the full resolution.
 INSTANCE_CACHE_SECONDS = 60.0
+# How often a link write re-resolves its selector when the instance changed under it.
+RESOLVE_ATTEMPTS = 3
 instance_ids: TtlCache[tuple[Any, ...], str] = TtlCache(INSTANCE_CACHE_SECONDS)
 
 
@@ -132,14 +134,20 @@ async def on_instance(
             return done
         if key is not None:
             instance_ids.forget(key)
-    resolved = await instances.resolve(selector, missing)
-    if resolved is None:
-        return None
-    if write:
-        resolved.ensure_writable()
-    if key is not None and resolved.instance.archived_at is None:
-        instance_ids.put(key, resolved.instance.id)
-    done = await operation(guard(resolved.instance.id, live=write))
-    if done is None:
-        raise LockTimeout("The instance changed while this request ran; retry")
-    return done
+    # The instance can be archived between its resolution and the statement; resolving again
+    # then sees the archive (each statement reads the latest commits) and acts as if this
+    # request had come after it: autoCreate fills the slot anew, a delete finds nothing.
+    for _ in range(RESOLVE_ATTEMPTS):
+        resolved = await instances.resolve(selector, missing)
+        if resolved is None:
+            return None
+        if write:
+            resolved.ensure_writable()
+        if key is not None and resolved.instance.archived_at is None:
+            instance_ids.put(key, resolved.instance.id)
+        done = await operation(guard(resolved.instance.id, live=write))
+        if done is not None:
+            return done
+        if key is not None:
+            instance_ids.forget(key)
+    raise LockTimeout("The instance changed while this request ran; retry")
