@@ -13,6 +13,7 @@ import pytest
 
 from datalinks.core.auth import mint_token
 from datalinks.settings import Settings
+from tests.figures import record
 from tests.live import LiveServer, start_live_server
 
 HEAD_LIMIT = Settings().max_header_bytes
@@ -71,6 +72,7 @@ def test_an_oversized_request_head_is_431_not_a_hang(
 ) -> None:
     status, body = raw_request(live, head_with(headers))
     assert status == 431, (what, body[:200])
+    record("oversized request heads refused with 431")
     answer = json.loads(body)
     assert answer["type"] == "bad_request" and "larger than" in answer["message"], answer
     assert set(answer) <= {"type", "key", "message", "data"}

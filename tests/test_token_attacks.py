@@ -21,6 +21,7 @@ from datalinks.core import auth
 from datalinks.core.auth import mint_token
 from datalinks.models import Customer
 from datalinks.workspaces.repository import WorkspaceRepository
+from tests.figures import record
 from tests.helpers import Tenant
 from tests.live import LiveServer, start_live_server
 from tests.rsa import RsaKey
@@ -179,6 +180,8 @@ async def test_every_attack_is_the_same_401(
     listed = await client.get("/integrations", headers=bearer(good))
     assert listed.json()["items"] == []
     assert await tenant.count(Customer) == 0
+    record("token attacks: forged, confused, stale or oversized tokens", len(tried))
+    record("token attacks: requests refused with the one 401", 3 * len(tried))
 
 
 async def test_a_token_anywhere_but_the_header_is_missing(
@@ -194,6 +197,7 @@ async def test_a_token_anywhere_but_the_header_is_missing(
     ):
         response = await client.get(path, headers=headers)
         assert response.status_code == 401 and response.json() == MISSING, (path, headers)
+        record("token attacks: requests refused with the one 401")
 
 
 async def test_a_truthy_isadmin_is_not_admin(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -223,6 +227,7 @@ async def test_a_deleted_customer_is_refused_at_once(
         for path in ("/self", "/connections", "/integrations"):
             response = await client.get(path, headers=token_headers)
             assert response.status_code == 401 and response.json() == INVALID, response.text
+            record("token attacks: requests refused with the one 401")
     assert await tenant.count(Customer) == 1
 
 
