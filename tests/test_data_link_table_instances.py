@@ -219,3 +219,33 @@ async def test_customers_reach_only_their_own_instances(
         )
     ).json()
     assert [x["id"] for x in listed["items"]] == [instance["id"]]
+
+
+async def test_integration_filters_list_nothing_when_nothing_matches(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    # Found by the fuzzer: an unknown integrationId was a 404, which a list never answers
+    # (an unknown userId already listed nothing).
+    world = await make_world(client, tenant)
+    instance = (await client.get(PATH, params=world.selector, headers=world.customer)).json()
+    listed = "/data-link-table-instances"
+    for headers in (world.customer, tenant.admin):
+        for params, expected in (
+            ({"integrationId": world.integration["id"]}, [instance["id"]]),
+            ({"integrationKey": world.integration["key"]}, [instance["id"]]),
+            ({"integrationId": "no-such-integration"}, []),
+            ({"integrationKey": "no-such-integration"}, []),
+            ({"integrationId": "\U0001d707T)\u00fe"}, []),
+        ):
+            r = await client.get(listed, params=params, headers=headers)
+            assert r.status_code == 200, (params, r.text)
+            assert [x["id"] for x in r.json()["items"]] == expected, params
+    # An archived integration is hidden from key filters like any key selector, not by id.
+    archived = await client.delete(f"/integrations/{world.integration['id']}", headers=tenant.admin)
+    assert archived.status_code == 200, archived.text
+    by_key = {"integrationKey": world.integration["key"], "includeArchived": "true"}
+    r = await client.get(listed, params=by_key, headers=tenant.admin)
+    assert r.status_code == 200 and r.json()["items"] == [], r.text
+    by_id = {"integrationId": world.integration["id"], "includeArchived": "true"}
+    r = await client.get(listed, params=by_id, headers=tenant.admin)
+    assert [x["id"] for x in r.json()["items"]] == [instance["id"]], r.text

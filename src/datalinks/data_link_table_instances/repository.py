@@ -16,7 +16,7 @@ from datalinks.core.pagination import PageParams, keyset, page_of
 from datalinks.core.repository import ElementRepository
 from datalinks.core.selectors import InstanceSelector
 from datalinks.data_link_tables.repository import DataLinkTableRepository
-from datalinks.models import Connection, DataLinkTable, DataLinkTableInstance, new_id
+from datalinks.models import Connection, DataLinkTable, DataLinkTableInstance, Integration, new_id
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,18 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         for column, value in exact.items():
             if value:
                 stmt = stmt.where(column == value)
-        connections = ConnectionRepository(self.session, self.principal)
-        if filters.integration_id or filters.integration_key:
-            integration = await connections.integration_for(
-                filters.integration_id, filters.integration_key
+        # Filters, not selectors: an integration nobody has (or an archived one, by key) lists
+        # nothing, as an unknown userId does; it is no 404.
+        if filters.integration_id:
+            stmt = stmt.where(DataLinkTableInstance.integration_id == filters.integration_id)
+        if filters.integration_key:
+            live_with_key = select(Integration.id).where(
+                Integration.workspace_id == self.principal.workspace_id,
+                Integration.key == filters.integration_key,
+                Integration.archived_at.is_(None),
             )
-            stmt = stmt.where(DataLinkTableInstance.integration_id == integration.id)
+            stmt = stmt.where(DataLinkTableInstance.integration_id.in_(live_with_key))
+        connections = ConnectionRepository(self.session, self.principal)
         if filters.user:
             customer_id = await connections.owner_filter(filters.user)
             if customer_id is None:
