@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from datalinks.app import create_app
+from datalinks.data_links.hot_path import HotPool
 from datalinks.db import timeouts
 from datalinks.db.engine import Database, create_engine
 from datalinks.db.session import SessionDep
@@ -136,3 +137,16 @@ async def test_zero_means_no_timeout(settings: Settings) -> None:
     assert timeouts.startup_options(unlimited) is None
     async with _database(unlimited) as database:
         assert await _applied(database.engine) == ("0", "0")
+
+
+async def test_the_hot_paths_own_pool_checks_too(settings: Settings) -> None:
+    # The link hot path answers from a psycopg pool of its own, in autocommit.
+    async with options_dropping_proxy(settings.database_url or "") as proxied:
+        pool = HotPool(proxied, _settings(settings, proxied))
+        try:
+            rows = await pool.rows(
+                "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')", {}
+            )
+        finally:
+            await pool.close()
+    assert rows == [(f"{STATEMENT_MS}ms", f"{LOCK_MS}ms")]

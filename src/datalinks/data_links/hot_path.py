@@ -39,6 +39,7 @@ from datalinks.core.selectors import instance_selector
 from datalinks.data_links import repository, service
 from datalinks.data_links.repository import Guard, LinkFilter, Variant
 from datalinks.data_links.schemas import DataLinkWrite
+from datalinks.db import timeouts
 from datalinks.db.engine import driver_options
 from datalinks.settings import Settings
 
@@ -72,6 +73,8 @@ class HotPool:
             min_size=1,
             max_size=settings.pool_size,
             kwargs=kwargs,
+            # Checks the timeouts arrived (a pooler may drop the startup options).
+            configure=timeouts.psycopg_configure(settings),
             # A wait this long means the pool is saturated or the database is away; the
             # regular route then answers.
             timeout=min(settings.db_pool_timeout_seconds, 2.0),

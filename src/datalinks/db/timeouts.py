@@ -13,8 +13,10 @@ round trip per transaction, and only where the options were dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -43,16 +45,55 @@ def startup_options(settings: Settings) -> str | None:
     return " ".join(options) or None
 
 
+def _check(names: list[str]) -> str:
+    # pg_settings reports these in milliseconds, whatever unit they were set in.
+    return "SELECT name, setting FROM pg_settings WHERE name IN ({})".format(
+        ", ".join(f"'{name}'" for name in names)
+    )
+
+
+def _missing(timeouts: dict[str, int], applied: dict[str, str]) -> bool:
+    return any(applied.get(name) != str(ms) for name, ms in timeouts.items())
+
+
+def _set_all(timeouts: dict[str, int]) -> str:
+    return "; ".join(f"SET {name} = {ms}" for name, ms in sorted(timeouts.items()))
+
+
+def psycopg_configure(
+    settings: Settings,
+) -> Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]] | None:
+    """The same check for a plain psycopg pool in autocommit (the link hot path's): where the
+    options did not arrive, the connection sets them itself, and in autocommit they stay."""
+    timeouts = wanted(settings)
+    if not timeouts or settings.db_pgbouncer:
+        # Behind a transaction-pooling PgBouncer a session SET would not stay with this
+        # client; its single statements rely on the role's settings (README).
+        return None
+
+    async def configure(connection: psycopg.AsyncConnection[Any]) -> None:
+        cursor = await connection.execute(_check(sorted(timeouts)))
+        applied = {str(name): str(value) for name, value in await cursor.fetchall()}
+        if _missing(timeouts, applied):
+            log.warning(
+                "the database ignored the startup options (a connection pooler?); "
+                "setting statement_timeout and lock_timeout on the connection",
+                extra={"applied": applied},
+            )
+            await connection.execute(_set_all(timeouts))
+        if not connection.autocommit:
+            await connection.commit()
+
+    return configure
+
+
 def install(engine: AsyncEngine, settings: Settings) -> None:
     timeouts = wanted(settings)
     if not timeouts:
         return
     names = sorted(timeouts)
-    # pg_settings reports these in milliseconds, whatever unit they were set in.
-    check = "SELECT name, setting FROM pg_settings WHERE name IN ({})".format(
-        ", ".join(f"'{name}'" for name in names)
-    )
-    set_all = "; ".join(f"SET {name} = {timeouts[name]}" for name in names)
+    check = _check(names)
+    set_all = _set_all(timeouts)
     # One statement, so that it costs one round trip at the start of a transaction.
     set_local = "SELECT " + ", ".join(
         f"set_config('{name}', '{timeouts[name]}', true)" for name in names
@@ -70,7 +111,7 @@ def install(engine: AsyncEngine, settings: Settings) -> None:
         try:
             cursor.execute(check)
             applied = {str(name): str(value) for name, value in cursor.fetchall()}
-            if all(applied.get(name) == str(timeouts[name]) for name in names):
+            if not _missing(timeouts, applied):
                 return
             log.warning(
                 "the database ignored the startup options (a connection pooler?); "
