@@ -84,7 +84,7 @@ def _ms(text: str) -> float:
 def wrk(name: str, url: str, env: dict[str, str], seconds: int, connections: int) -> Http:
     command = [
         "wrk",
-        f"-t{WRK_THREADS}",
+        f"-t{min(WRK_THREADS, connections)}",
         f"-c{connections}",
         f"-d{seconds}s",
         "--latency",
@@ -96,7 +96,7 @@ def wrk(name: str, url: str, env: dict[str, str], seconds: int, connections: int
     ]
     out = subprocess.run(
         command,
-        env={**os.environ, **env, "DL_THREADS": str(WRK_THREADS)},
+        env={**os.environ, **env, "DL_THREADS": str(min(WRK_THREADS, connections))},
         capture_output=True,
         text=True,
         check=True,
@@ -291,14 +291,15 @@ def link_env(world: World, phase: str, links: int, path: str, token: str | None)
     }
 
 
-def serve_env(world: World, workers: int) -> dict[str, str]:
+def serve_env(world: World, workers: int, pool_size: int) -> dict[str, str]:
+    # The reference gets the same pool size per worker as each of datalinks' pools.
     return {
         "DATABASE_URL": world.database_url,
         "DATALINKS_WORKSPACE_KEY": world.key,
         "DATALINKS_WORKSPACE_SECRET": world.secret,
         "DATALINKS_LOG_LEVEL": "warning",
         "DATALINKS_WORKERS": str(workers),
-        "DATALINKS_DB_MAX_OVERFLOW": "0",
+        "DATALINKS_DB_POOL_SIZE": str(pool_size),
     }
 
 
@@ -324,7 +325,7 @@ def http_phase(
     token = world.customer_token
     profile = args.profile_dir and workers == 1 and shutil.which("py-spy")
     with (
-        process(serve, serve_env(world, workers), f"{dl}/ready") as dl_pid,
+        process(serve, serve_env(world, workers, args.pool_size), f"{dl}/ready") as dl_pid,
         process(ref_cmd, ref_env, f"{ref}/json"),
     ):
         print(f"-- {workers} worker(s)", flush=True)
@@ -519,6 +520,69 @@ def find_latency(world: World, instance_key: str, links: int, args: argparse.Nam
     )
 
 
+def scale_phase(args: argparse.Namespace) -> list[str]:
+    """Find latency on a database of its own: with 10,000 links in the table, then with
+    --big more (another instance) beside them: the same instance and the big one."""
+    print(f"-- find latency, 10,000 vs {args.big:,} links in the table", flush=True)
+    with (
+        fresh_database(args.database_url) as database_url,
+        running_world(database_url, args) as (world, _),
+    ):
+        small = world.instance_id("small")
+        fill(database_url, small, 10_000, "small-")
+        before = find_latency(world, "small", 10_000, args)
+        big = world.instance_id("big")
+        fill_seconds = fill(database_url, big, args.big, "big-")
+        after = find_latency(world, "small", 10_000, args)
+        in_big = find_latency(world, "big", args.big, args)
+    rows = [
+        f"### Find latency: 10,000 links in the table vs {args.big:,} "
+        f"(loaded in {fill_seconds:.0f} s)",
+        "",
+        f"A database of its own; wrk with {args.latency_connections} connection(s), "
+        f"{args.seconds} s, random ids, 1 worker.",
+        "",
+        "| Table holds | Instance looked in | req/s | p50 | p99 | p50 ratio (≤ 1.5) | p99 ratio |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for holds, where, run in (
+        ("10,000 links", "10,000 links", before),
+        (f"{args.big + 10_000:,} links", "10,000 links", after),
+        (f"{args.big + 10_000:,} links", f"{args.big:,} links", in_big),
+    ):
+        rows.append(
+            f"| {holds} | {where} | {run.rate:,.0f} | {run.p50_ms:.2f} ms | "
+            f"{run.p99_ms:.2f} ms | {ratio(run.p50_ms, before.p50_ms)} | "
+            f"{ratio(run.p99_ms, before.p99_ms)} |"
+        )
+    return [*rows, ""]
+
+
+@contextmanager
+def running_world(database_url: str, args: argparse.Namespace) -> Iterator[tuple[World, int]]:
+    """A migrated database with one server (1 worker) and a world in it; yields the server pid."""
+    subprocess.run(
+        [sys.executable, "-m", "datalinks", "migrate"],
+        env={**os.environ, "DATABASE_URL": database_url},
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    world = World("", database_url, "bench", secrets.token_urlsafe(24), "", "")
+    with serving(world, args) as pid:
+        yield build_world(world.base_url, database_url, world.key, world.secret), pid
+
+
+@contextmanager
+def serving(world: World, args: argparse.Namespace) -> Iterator[int]:
+    """`datalinks serve` (1 worker) for the world's workspace on a new port; yields its pid."""
+    port = free_port()
+    world.base_url = f"http://127.0.0.1:{port}"
+    serve = [sys.executable, "-m", "datalinks", "serve", "--port", str(port)]
+    with process(serve, serve_env(world, 1, args.pool_size), f"{world.base_url}/ready") as pid:
+        yield pid
+
+
 # ---------------------------------------------------------------------------------- driver
 
 
@@ -547,7 +611,7 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=100_000, help="links in the HTTP phase")
     parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--latency-connections", type=int, default=4)
+    parser.add_argument("--latency-connections", type=int, default=1)
     parser.add_argument("--workers", default="1,2", help="worker counts to measure")
     parser.add_argument("--pool-size", type=int, default=10)
     parser.add_argument("--bulk-rows", type=int, default=200_000)
@@ -584,20 +648,7 @@ def main() -> None:
         "",
     ]
     with fresh_database(args.database_url) as database_url:
-        subprocess.run(
-            [sys.executable, "-m", "datalinks", "migrate"],
-            env={**os.environ, "DATABASE_URL": database_url},
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-        )
-        key, secret = "bench", secrets.token_urlsafe(24)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        world = World(base, database_url, key, secret, "", "")
-        serve = [sys.executable, "-m", "datalinks", "serve", "--port", str(port)]
-        with process(serve, serve_env(world, 1), f"{base}/ready"):
-            world = build_world(base, database_url, key, secret)
+        with running_world(database_url, args) as (world, _):
             instance_id = world.instance_id()
         print(f"filling {args.links:,} links for the HTTP phase", flush=True)
         fill(database_url, instance_id, args.links)
@@ -634,10 +685,7 @@ def main() -> None:
                 "",
             ]
 
-        serve_port = free_port()
-        world.base_url = f"http://127.0.0.1:{serve_port}"
-        serve = [sys.executable, "-m", "datalinks", "serve", "--port", str(serve_port)]
-        with process(serve, serve_env(world, 1), f"{world.base_url}/ready") as pid:
+        with serving(world, args) as pid:
             if "bulk" not in skip:
                 print("-- bulk", flush=True)
                 ceiling_instance = world.instance_id("ceiling")
@@ -675,30 +723,8 @@ def main() -> None:
                     f"**growth {growth:.1f} MiB** (target < 50 MB).",
                     "",
                 ]
-            if "scale" not in skip:
-                print(f"-- find latency, 10,000 vs {args.big:,} links", flush=True)
-                small = world.instance_id("small")
-                fill(database_url, small, 10_000, "small-")
-                small_run = find_latency(world, "small", 10_000, args)
-                big = world.instance_id("big")
-                fill_seconds = fill(database_url, big, args.big, "big-")
-                big_run = find_latency(world, "big", args.big, args)
-                report += [
-                    f"### Find latency: instance of 10,000 links vs {args.big:,} "
-                    f"(loaded in {fill_seconds:.0f} s)",
-                    "",
-                    f"wrk with {args.latency_connections} connections, random ids.",
-                    "",
-                    "| Instance | req/s | p50 | p99 |",
-                    "|---|---:|---:|---:|",
-                    f"| 10,000 links | {small_run.rate:,.0f} | {small_run.p50_ms:.2f} ms | "
-                    f"{small_run.p99_ms:.2f} ms |",
-                    f"| {args.big:,} links | {big_run.rate:,.0f} | {big_run.p50_ms:.2f} ms | "
-                    f"{big_run.p99_ms:.2f} ms |",
-                    f"| ratio (≤ 1.5) | | {ratio(big_run.p50_ms, small_run.p50_ms)} | "
-                    f"{ratio(big_run.p99_ms, small_run.p99_ms)} |",
-                    "",
-                ]
+    if "scale" not in skip:
+        report += scale_phase(args)
     if args.profile_dir and (Path(args.profile_dir) / "after.collapsed").exists():
         report += [
             "### Profile of the service under the link load (py-spy, 1 worker)",
