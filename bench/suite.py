@@ -124,6 +124,18 @@ def wrk(name: str, url: str, env: dict[str, str], seconds: int, connections: int
     return result
 
 
+def combined(runs: list[Http]) -> Http:
+    """Two runs of one side as one figure: their total rate, the mean of their percentiles."""
+    return Http(
+        runs[0].name,
+        sum(r.requests for r in runs),
+        sum(r.errors for r in runs),
+        sum(r.seconds for r in runs),
+        sum(r.p50_ms for r in runs) / len(runs),
+        sum(r.p99_ms for r in runs) / len(runs),
+    )
+
+
 # ------------------------------------------------------------------------------- processes
 
 
@@ -330,34 +342,33 @@ def http_phase(
     ):
         print(f"-- {workers} worker(s)", flush=True)
         results["json"] = wrk("bare FastAPI GET /json", ref, {"DL_PHASE": "json"}, seconds, conns)
-        spy = None
+        for phase in ("upsert", "find"):
+            # A B B A: whatever drifts during the runs (autovacuum after the updates, a
+            # checkpoint, the cache warming) falls on both sides alike.
+            runs: dict[str, list[Http]] = {"ref": [], "dl": []}
+            for side in ("ref", "dl", "dl", "ref"):
+                if side == "ref":
+                    env = link_env(world, phase, links, "/links", None)
+                    runs[side].append(wrk(f"reference {phase}", ref, env, seconds, conns))
+                else:
+                    env = link_env(world, phase, links, dl_path, token)
+                    runs[side].append(wrk(f"datalinks {phase}", dl, env, seconds, conns))
+            results[f"ref_{phase}"] = combined(runs["ref"])
+            results[f"dl_{phase}"] = combined(runs["dl"])
         if profile:
+            # After the measured runs, never during them: the sampler takes CPU of its own.
             out = Path(args.profile_dir) / "after.collapsed"
             spy = subprocess.Popen(
                 [
                     *("py-spy", "record", "-p", str(dl_pid), "-r", "200", "--format", "raw"),
-                    *("--nonblocking", "-o", str(out), "-d", str(2 * seconds + 2)),
+                    *("--nonblocking", "-o", str(out), "-d", str(2 * seconds + 1)),
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-        for phase in ("upsert", "find"):
-            ref_run = wrk(
-                f"reference {phase} (psycopg pool)",
-                ref,
-                link_env(world, phase, links, "/links", None),
-                seconds,
-                conns,
-            )
-            dl_run = wrk(
-                f"datalinks {phase}",
-                dl,
-                link_env(world, phase, links, dl_path, token),
-                seconds,
-                conns,
-            )
-            results[f"ref_{phase}"], results[f"dl_{phase}"] = ref_run, dl_run
-        if spy is not None:
+            for phase in ("upsert", "find"):
+                env = link_env(world, phase, links, dl_path, token)
+                wrk(f"(profiled) datalinks {phase}", dl, env, seconds, conns)
             spy.wait()
     return results
 
@@ -644,7 +655,9 @@ def main() -> None:
         "load generator share the machine.",
         f"- **Command:** `{command}`",
         f"- **Load:** wrk, {WRK_THREADS} threads, {args.connections} connections, "
-        f"{args.seconds} s per run; DB pool {args.pool_size} per worker for both apps.",
+        f"{args.seconds} s per run; DB pool {args.pool_size} per worker for both apps. "
+        "Service and reference alternate (reference, datalinks, datalinks, reference); each "
+        "figure is the two runs together (total rate, mean of the percentiles).",
         "",
     ]
     with fresh_database(args.database_url) as database_url:

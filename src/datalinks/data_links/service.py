@@ -28,8 +28,10 @@ T = TypeVar("T")
 LINK_FIELDS = ("externalRecordId", "appRecordId", "direction")
 # Which instance a (table, connection, instanceKey) selector named for a principal. An entry
 # is only a hint: every link statement re-checks scope and liveness itself, and a stale entry
-# costs one fallback to the full resolution.
-INSTANCE_CACHE_SECONDS = 60.0
+# costs one fallback to the full resolution. So the entry may live long: each expiry sends
+# every concurrent call of that selector the long way at once (a latency spike in the
+# benchmark's p99 at 60 s).
+INSTANCE_CACHE_SECONDS = 600.0
 # How often a link write re-resolves its selector when the instance changed under it.
 RESOLVE_ATTEMPTS = 3
 instance_ids: TtlCache[tuple[Any, ...], str] = TtlCache(INSTANCE_CACHE_SECONDS)
