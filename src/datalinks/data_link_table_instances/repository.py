@@ -140,8 +140,11 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         selector: InstanceSelector,
         missing: Missing = Missing.AUTO,
         initial: dict[str, Any] | None = None,
+        *,
+        lock: bool = False,
     ) -> ResolvedInstance | None:
-        """The instance a selector names; an unknown table or connection is 404 regardless."""
+        """The instance a selector names; an unknown table or connection is 404 regardless.
+        `lock`: see in_slot."""
         if selector.id:
             return await self.by_id(selector.id, selector.parent_id)
         table = await DataLinkTableRepository(self.session, self.principal).for_selector(
@@ -150,7 +153,7 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         connection = await ConnectionRepository(self.session, self.principal).for_selector(
             selector.connection
         )
-        found = await self.in_slot(table.id, connection.id, selector.instance_key)
+        found = await self.in_slot(table.id, connection.id, selector.instance_key, lock=lock)
         if found is not None:
             return ResolvedInstance(found, table)
         if missing is Missing.CREATE or (missing is Missing.AUTO and selector.auto_create):
@@ -162,13 +165,18 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         raise NotFound("No data link table instance for this table and connection")
 
     async def in_slot(
-        self, table_id: str, connection_id: str, instance_key: str | None
+        self, table_id: str, connection_id: str, instance_key: str | None, *, lock: bool = False
     ) -> DataLinkTableInstance | None:
+        """The slot's live instance. `lock` (to archive it) takes its row lock: a concurrent
+        archive of the same instance waits, then finds it no longer live, as if it had come
+        second."""
         stmt = self.live(self.scoped()).where(
             DataLinkTableInstance.data_link_table_id == table_id,
             DataLinkTableInstance.connection_id == connection_id,
             DataLinkTableInstance.instance_key.is_not_distinct_from(instance_key),
         )
+        if lock:
+            stmt = stmt.with_for_update(of=DataLinkTableInstance)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def require(
@@ -176,9 +184,11 @@ class DataLinkTableInstanceRepository(ElementRepository[DataLinkTableInstance]):
         selector: InstanceSelector,
         missing: Missing = Missing.AUTO,
         initial: dict[str, Any] | None = None,
+        *,
+        lock: bool = False,
     ) -> ResolvedInstance:
         """`initial` values (description, meta) apply only to an instance created here."""
-        resolved = await self.resolve(selector, missing, initial)
+        resolved = await self.resolve(selector, missing, initial, lock=lock)
         assert resolved is not None, "only Missing.NONE answers None"
         return resolved
 

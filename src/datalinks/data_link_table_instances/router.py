@@ -133,7 +133,7 @@ async def patch_instance(
 async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
     # The SDK reuses its selector (autoCreate included) for every verb; archiving never
     # creates, and an empty slot is 404 as for any selector that names nothing.
-    await repo.archive((await repo.require(sel, Missing.NOT_FOUND)).instance)
+    await repo.archive((await repo.require(sel, Missing.NOT_FOUND, lock=True)).instance)
     return Response(status_code=200)
 
 

@@ -112,10 +112,10 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
         return await self.with_source(instance)
 
     async def resolve(
-        self, selector: InstanceSelector, missing: Missing = Missing.AUTO
+        self, selector: InstanceSelector, missing: Missing = Missing.AUTO, *, lock: bool = False
     ) -> ResolvedInstance | None:
         """The instance a selector names; an unknown data source or connection is 404
-        whatever `autoCreate` says."""
+        whatever `autoCreate` says. `lock`: see live_in_slot."""
         if selector.id:
             return await self.by_id(selector.id)
         connection = await self.connections.for_selector(selector.connection)
@@ -126,7 +126,7 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
             udm=selector.parent_udm,
         )
         return await self.in_slot(
-            connection, source, selector.instance_key, missing, selector.auto_create
+            connection, source, selector.instance_key, missing, selector.auto_create, lock=lock
         )
 
     async def require(
@@ -144,6 +144,8 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
         instance_key: str | None,
         missing: Missing,
         auto_create: bool = False,
+        *,
+        lock: bool = False,
     ) -> ResolvedInstance | None:
         """`/connections/{conn}/data-sources/{ds}` and `/data-sources/{ds}?connectionId=…`:
         `{ds}` is an id or a key, the connection's integration's own data source first, then
@@ -151,7 +153,7 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
         source = await self.sources.for_instance(
             connection.integration_id, id_or_key=source_selector
         )
-        return await self.in_slot(connection, source, instance_key, missing, auto_create)
+        return await self.in_slot(connection, source, instance_key, missing, auto_create, lock=lock)
 
     async def in_slot(
         self,
@@ -160,8 +162,10 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
         instance_key: str | None,
         missing: Missing,
         auto_create: bool,
+        *,
+        lock: bool = False,
     ) -> ResolvedInstance | None:
-        found = await self.live_in_slot(source.id, connection.id, instance_key)
+        found = await self.live_in_slot(source.id, connection.id, instance_key, lock=lock)
         if found is not None:
             return ResolvedInstance(found, source)
         if missing is Missing.CREATE or (missing is Missing.AUTO and auto_create):
@@ -174,13 +178,18 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
         raise NotFound("No data source instance for this data source and connection")
 
     async def live_in_slot(
-        self, source_id: str, connection_id: str, instance_key: str | None
+        self, source_id: str, connection_id: str, instance_key: str | None, *, lock: bool = False
     ) -> DataSourceInstance | None:
+        """The slot's live instance. `lock` (to archive it) takes its row lock: a concurrent
+        archive of the same instance waits, then finds it no longer live, as if it had come
+        second."""
         stmt = self.live(self.scoped()).where(
             DataSourceInstance.data_source_id == source_id,
             DataSourceInstance.connection_id == connection_id,
             DataSourceInstance.instance_key.is_not_distinct_from(instance_key),
         )
+        if lock:
+            stmt = stmt.with_for_update(of=DataSourceInstance)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def fill_slot(

@@ -159,7 +159,7 @@ async def patch_instance(
 async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
     # The SDK reuses its selector (autoCreate included) for every verb; archiving never
     # creates, and an empty slot is 404 as for any selector that names nothing.
-    await repo.archive(found(await repo.resolve(sel, Missing.NOT_FOUND)).instance)
+    await repo.archive(found(await repo.resolve(sel, Missing.NOT_FOUND, lock=True)).instance)
     return Response(status_code=200)
 
 
@@ -243,10 +243,12 @@ async def _at(
     instance_key: str | None,
     missing: Missing,
     auto_create: str | None = None,
+    *,
+    lock: bool = False,
 ) -> ResolvedInstance | None:
     conn = await repo.connections.get(connection)
     create = bool(parse_bool("autoCreate", auto_create))
-    return await repo.at_connection(conn, source, instance_key or None, missing, create)
+    return await repo.at_connection(conn, source, instance_key or None, missing, create, lock=lock)
 
 
 @router.get(ITEM, operation_id="getConnectionDataSource", response_model=schemas.DataSourceInstance)
@@ -295,7 +297,7 @@ async def patch_connection_instance(
 async def archive_connection_instance(
     connection: str, source: str, repo: RepoDep, instance_key: InstanceKey = None
 ) -> Response:
-    resolved = await _at(repo, connection, source, instance_key, Missing.NOT_FOUND)
+    resolved = await _at(repo, connection, source, instance_key, Missing.NOT_FOUND, lock=True)
     await repo.archive(found(resolved).instance)
     return Response(status_code=200)
 

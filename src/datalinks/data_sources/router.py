@@ -85,7 +85,12 @@ def _names_connection(request: Request) -> bool:
 
 
 async def _flat_instance(
-    repo: DataSourceRepository, selector: str, request: Request, missing: Missing
+    repo: DataSourceRepository,
+    selector: str,
+    request: Request,
+    missing: Missing,
+    *,
+    lock: bool = False,
 ) -> ResolvedInstance | None:
     instances = _instances(repo)
     # The path names the data source; the query's instance fields are read (and checked) as in
@@ -98,7 +103,7 @@ async def _flat_instance(
     )
     connection = await instances.connections.for_selector(sel.connection)
     return await instances.at_connection(
-        connection, selector, sel.instance_key, missing, sel.auto_create
+        connection, selector, sel.instance_key, missing, sel.auto_create, lock=lock
     )
 
 
@@ -216,7 +221,7 @@ async def patch_data_source(
 )
 async def archive_data_source(selector: str, request: Request, repo: RepoDep) -> Response:
     if _names_connection(request):
-        resolved = await _flat_instance(repo, selector, request, Missing.NOT_FOUND)
+        resolved = await _flat_instance(repo, selector, request, Missing.NOT_FOUND, lock=True)
         if resolved is None:
             raise NotFound("No data source instance for this data source and connection")
         await _instances(repo).archive(resolved.instance)
