@@ -346,6 +346,9 @@ def http_phase(
             # A B B A: whatever drifts during the runs (autovacuum after the updates, a
             # checkpoint, the cache warming) falls on both sides alike.
             runs: dict[str, list[Http]] = {"ref": [], "dl": []}
+            # Unmeasured warm-up of each side: pools filled, caches and plans warm.
+            wrk("(warm-up) reference", ref, link_env(world, phase, links, "/links", None), 3, conns)
+            wrk("(warm-up) datalinks", dl, link_env(world, phase, links, dl_path, token), 3, conns)
             for side in ("ref", "dl", "dl", "ref"):
                 if side == "ref":
                     env = link_env(world, phase, links, "/links", None)
@@ -657,7 +660,8 @@ def main() -> None:
         f"- **Load:** wrk, {WRK_THREADS} threads, {args.connections} connections, "
         f"{args.seconds} s per run; DB pool {args.pool_size} per worker for both apps. "
         "Service and reference alternate (reference, datalinks, datalinks, reference); each "
-        "figure is the two runs together (total rate, mean of the percentiles).",
+        "figure is the two runs together (total rate, mean of the percentiles), after an "
+        "unmeasured 3 s warm-up of each.",
         "",
     ]
     with fresh_database(args.database_url) as database_url:

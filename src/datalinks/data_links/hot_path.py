@@ -70,7 +70,8 @@ class HotPool:
         kwargs: dict[str, Any] = {"autocommit": True, **driver_options(settings)}
         self.pool = AsyncConnectionPool(
             self.conninfo,
-            min_size=1,
+            # All opened together on the first link call: a burst must not wait on new ones.
+            min_size=settings.pool_size,
             max_size=settings.pool_size,
             kwargs=kwargs,
             # Checks the timeouts arrived (a pooler may drop the startup options).
