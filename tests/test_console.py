@@ -25,6 +25,7 @@ import pytest
 
 from datalinks.console.router import STATIC_DIR
 from tests.live import REPO_ROOT, LiveServer
+from tests.node import node_version, npm_ci_if_stale
 
 CONSOLE_DIR = Path(__file__).resolve().parent / "console"
 SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "console"
@@ -32,7 +33,6 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # playwright-core 1.65 needs Node 20.
 MIN_NODE = (20, 0)
 NODE_TIMEOUT_SECONDS = 600.0
-NPM_TIMEOUT_SECONDS = 600.0
 _SUMMARY = re.compile(r"^# (pass|fail|skipped|cancelled|todo) (\d+)$", re.MULTILINE)
 # Every page the browser test visits leaves one.
 SCREENSHOTS = (
@@ -114,24 +114,10 @@ def _node() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         _unavailable("the console browser tests need Node.js 20+ and npm on PATH")
-    out = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout
-    version = tuple(int(part) for part in re.findall(r"\d+", out)[:3])
+    version = node_version(node)
     if version < MIN_NODE:
-        _unavailable(f"the console browser tests need Node.js 20+, found {out.strip()}")
-    # npm writes node_modules/.package-lock.json on every install: older than the committed
-    # lock means the lock changed since, so reinstall.
-    marker = CONSOLE_DIR / "node_modules" / ".package-lock.json"
-    lock = CONSOLE_DIR / "package-lock.json"
-    if not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime:
-        result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=CONSOLE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT_SECONDS,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"npm ci failed in {CONSOLE_DIR}:\n{result.stdout}\n{result.stderr}")
+        _unavailable(f"the console browser tests need Node.js 20+, found {version}")
+    npm_ci_if_stale(npm, CONSOLE_DIR)
     return node
 
 

@@ -28,13 +28,13 @@ import pytest
 
 from datalinks.core.auth import mint_token
 from tests.live import REPO_ROOT, LiveServer
+from tests.node import npm_ci_if_stale
 
 DOCUMENT = REPO_ROOT / "openapi.json"
 TS_DIR = REPO_ROOT / "tests" / "clients" / "ts"
 VENV_BIN = Path(sys.executable).parent
 PACKAGE = "datalinks_client"
 GENERATE_TIMEOUT_SECONDS = 300.0
-NPM_TIMEOUT_SECONDS = 600.0
 # openapi-python-client sends JSON, forms and octet streams only: the NDJSON/CSV upload
 # operations are the one thing it skips (with these warnings). Anything else it warns about
 # is a defect of the document.
@@ -222,32 +222,12 @@ def test_python_client(python_client: ModuleType, live_server: LiveServer) -> No
 # --- TypeScript ---------------------------------------------------------------------------
 
 
-def _needs_install() -> bool:
-    # npm rewrites node_modules/.package-lock.json on every install: older than the committed
-    # lock means the lock changed since, so install again.
-    marker = TS_DIR / "node_modules" / ".package-lock.json"
-    return (
-        not marker.exists()
-        or marker.stat().st_mtime < (TS_DIR / "package-lock.json").stat().st_mtime
-    )
-
-
 @pytest.fixture(scope="session")
 def node() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("the generated TypeScript client test needs Node.js 18+ and npm on PATH")
-    if _needs_install():
-        result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=TS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT_SECONDS,
-        )
-        assert result.returncode == 0, (
-            f"npm ci failed in {TS_DIR}:\n{result.stdout}\n{result.stderr}"
-        )
+    npm_ci_if_stale(npm, TS_DIR)
     return node
 
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from tests.live import LiveServer
+from tests.node import node_version, npm_ci_if_stale
 
 SDK_DIR = Path(__file__).resolve().parent / "sdk"
 SDK_TEST_FILES = sorted(SDK_DIR.glob("*.test.mjs"))
 # `--test-reporter` (needed to read the summary reliably) arrived in Node 18.15.
 MIN_NODE = (18, 15)
 NODE_TIMEOUT_SECONDS = 300.0
-NPM_TIMEOUT_SECONDS = 600.0
 _SUMMARY = re.compile(r"^# (pass|fail|skipped|cancelled|todo) (\d+)$", re.MULTILINE)
 _SKIP_REASON = re.compile(r"# SKIP (.+)$", re.MULTILINE)
 _TODO = re.compile(r"^\s*(not ok|ok) \d+ - (.+?) # TODO\b ?(.*)$", re.MULTILINE)
@@ -35,37 +35,15 @@ class NodeToolchain:
     node: str
 
 
-def _node_version(node: str) -> tuple[int, ...]:
-    out = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout
-    return tuple(int(part) for part in re.findall(r"\d+", out)[:3])
-
-
-def _needs_install() -> bool:
-    # npm writes node_modules/.package-lock.json on every install: older than the committed
-    # lock means the lock changed since (a new SDK pin), so reinstall.
-    marker = SDK_DIR / "node_modules" / ".package-lock.json"
-    lock = SDK_DIR / "package-lock.json"
-    return not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime
-
-
 @pytest.fixture(scope="session")
 def node_toolchain() -> NodeToolchain:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("the official-SDK tests need Node.js 18.15+ and npm on PATH")
-    version = _node_version(node)
+    version = node_version(node)
     if version < MIN_NODE:
         pytest.skip(f"the official-SDK tests need Node.js 18.15+, found {version}")
-    if _needs_install():
-        result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=SDK_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT_SECONDS,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"npm ci failed in {SDK_DIR}:\n{result.stdout}\n{result.stderr}")
+    npm_ci_if_stale(npm, SDK_DIR)
     return NodeToolchain(node=node)
 
 
