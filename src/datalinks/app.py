@@ -157,7 +157,12 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(router)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    bootstrap: bool = True,
+) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -167,8 +172,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.database = db
         if owned:
             app.state.hot_pool = HotPool(db.url, settings)
-        async with db.sessionmaker.begin() as session:
-            await bootstrap_workspaces(session, settings)
+        if bootstrap:
+            async with db.sessionmaker.begin() as session:
+                await bootstrap_workspaces(session, settings)
         try:
             yield
         finally:
@@ -228,4 +234,6 @@ def create_app_from_env() -> FastAPI:
     settings = Settings()
     # A spawned worker inherits no logging configuration from the parent.
     configure_logging(settings.log_level)
-    return create_app(settings)
+    # The parent bootstrapped already. A worker that needed the database to start would, if
+    # uvicorn restarted it during an outage, fail to start and take the whole server down.
+    return create_app(settings, bootstrap=False)
