@@ -177,8 +177,9 @@ def _serve_in_process(settings: Settings) -> None:
 def _serve_workers(settings: Settings, workers: int) -> int:
     """uvicorn's supervisor: it binds the socket here and spawns `workers` processes that
     share it; on SIGTERM or SIGINT it stops them and waits for them, then returns, and the
-    caller stops the embedded PostgreSQL. A worker that fails to start (its database
-    unreachable, say) stops them all, and the exit status says so."""
+    caller stops the embedded PostgreSQL. Workers need no database to start (they answer 503
+    until it is back); one that fails to start all the same (a broken install, say) stops
+    them all, and the exit status says so."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
