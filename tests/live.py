@@ -79,6 +79,22 @@ def _wait_ready(server: LiveServer) -> None:
     )
 
 
+def wait_for_ready(process: subprocess.Popen[str], url: str, timeout: float) -> None:
+    """Until `url`/ready answers 200; the server's stderr (a pipe) is read only once it has
+    exited, since reading a running process's pipe would block."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {process.stderr.read()}")  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server never became ready")
+
+
 def stop(process: subprocess.Popen[str]) -> None:
     if process.poll() is not None:
         return

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from datalinks.core.auth import mint_token
+from tests.live import wait_for_ready
 
 WORKSPACE_KEY = "restart-ws"
 START_TIMEOUT_SECONDS = 90.0
@@ -54,17 +54,7 @@ class Server:
         )
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("server never became ready")
+        wait_for_ready(self.process, self.url, START_TIMEOUT_SECONDS)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:

@@ -24,7 +24,7 @@ from datalinks.settings import (
     Settings,
     available_cores,
 )
-from tests.live import free_port
+from tests.live import free_port, wait_for_ready
 
 WORKSPACE_KEY = "workers-ws"
 START_TIMEOUT_SECONDS = 90.0
@@ -45,20 +45,6 @@ def _env(data_dir: Path, secret: str, **extra: str) -> dict[str, str]:
         **extra,
     )
     return env
-
-
-def _wait_ready(process: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited: {process.stderr.read()}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server never became ready")
 
 
 def _postmaster_pid(data_dir: Path) -> int:
@@ -121,7 +107,7 @@ def test_two_workers_answer_and_stop_with_the_embedded_server(tmp_path: Path, si
     process, url = _serve(data_dir, secret, "--workers", "2")
     started: list[psutil.Process] = []
     try:
-        _wait_ready(process, url)
+        wait_for_ready(process, url, START_TIMEOUT_SECONDS)
         server = psutil.Process(process.pid)
         assert len(_workers(server)) == 2
         started = _family(process.pid) + _family(_postmaster_pid(data_dir))
@@ -158,7 +144,7 @@ def test_one_worker_serves_in_its_own_process(tmp_path: Path) -> None:
     process, url = _serve(data_dir, secret, DATALINKS_WORKERS="1")
     started: list[psutil.Process] = []
     try:
-        _wait_ready(process, url)
+        wait_for_ready(process, url, START_TIMEOUT_SECONDS)
         assert _workers(psutil.Process(process.pid)) == []
         started = _family(process.pid) + _family(_postmaster_pid(data_dir))
         assert httpx.get(f"{url}/health", timeout=5).status_code == 200
