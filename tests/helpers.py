@@ -58,6 +58,8 @@ def assert_error(
     body: dict[str, Any] = response.json()
     assert body["type"] == type_, body
     assert isinstance(body["message"], str) and body["message"], body
+    # Every error names what went wrong in `key`, for code to switch on.
+    assert isinstance(body.get("key"), str) and body["key"], body
     if key is not None:
         assert body.get("key") == key, body
     assert set(body) <= {"type", "key", "message", "data"}, body

@@ -32,10 +32,18 @@ def forged(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"
 
 def signed(claims: Any, secret: str, alg: str = "HS256") -> str:
     """HMAC-signed by hand, so claims PyJWT refuses to encode (a numeric iss) can be sent."""
-    digest = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}[alg]
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
     head = _b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     body = _b64(json.dumps(claims).encode())
     mac = hmac.new(secret.encode(), f"{head}.{body}".encode(), digest).digest()
+    return f"{head}.{body}.{_b64(mac)}"
+
+
+def signed_text(payload: str, secret: str) -> str:
+    """An HS256 token whose payload is this exact text (JSON no encoder would write)."""
+    head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = _b64(payload.encode())
+    mac = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
     return f"{head}.{body}.{_b64(mac)}"
 
 
@@ -68,7 +76,11 @@ def bad_tokens(tenant: Tenant) -> dict[str, str]:
         "alg none, signed-looking": forged(
             {"alg": "none", "typ": "JWT"}, claims_for(tenant), b"x" * 32
         ),
-        "HS512": signed(claims_for(tenant), secret, "HS512"),
+        "HS512 signed with the HS256 MAC": forged(
+            {"alg": "HS512", "typ": "JWT"},
+            claims_for(tenant),
+            base64.urlsafe_b64decode(signed(claims_for(tenant), secret).split(".")[2] + "=="),
+        ),
         "RS256 header": forged({"alg": "RS256", "typ": "JWT"}, claims_for(tenant), b"s" * 256),
         "wrong secret": signed(claims_for(tenant), secret + "x"),
         "unknown iss": hs256(iss="no-such-workspace"),
@@ -89,7 +101,8 @@ def bad_tokens(tenant: Tenant) -> dict[str, str]:
         "id a boolean": hs256(id=True),
         "id with NUL": hs256(id="al\x00ice"),
         "id too long": hs256(id="a" * 256),
-        "absurdly long": hs256(pad="x" * 20_000),
+        "absurdly long": hs256(pad="x" * 120_000),
+        "nested too deep to parse": signed_text("[" * 50_000 + "]" * 50_000, secret),
         "payload not an object": signed([1, 2], secret),
     }
 

@@ -77,6 +77,30 @@ async def test_workspace_create_list_and_tokens(
     assert_error(await client.post("/customers", json={"name": "x"}, headers=headers), 403)
 
 
+@pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
+async def test_token_alg_and_fields(
+    client: httpx.AsyncClient, database_url: str, algorithm: str
+) -> None:
+    key = f"cli-{uuid.uuid4().hex[:8]}"
+    assert run_cli(database_url, "workspace", "create", "--key", key).returncode == 0
+    minted = run_cli(
+        database_url,
+        *("token", "--workspace", key, "--customer", "c1", "--alg", algorithm),
+        *("--fields", '{"plan": "pro"}'),
+    )
+    assert minted.returncode == 0, minted.stderr
+    token = last_line(minted.stdout)
+    assert jwt.get_unverified_header(token)["alg"] == algorithm
+    me = await client.get("/self", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    assert me.json()["fields"] == {"plan": "pro"}
+    for bad in (("--alg", "none"), ("--alg", "RS256"), ("--fields", "[1]"), ("--fields", "{")):
+        refused = run_cli(database_url, "token", "--workspace", key, "--customer", "c", *bad)
+        assert refused.returncode == 2, (bad, refused.stderr)
+    admin_fields = run_cli(database_url, "token", "--workspace", key, "--admin", "--fields", "{}")
+    assert admin_fields.returncode != 0 and "--admin" in admin_fields.stderr
+
+
 def test_token_needs_admin_or_customer(database_url: str) -> None:
     key = f"cli-{uuid.uuid4().hex[:8]}"
     assert run_cli(database_url, "workspace", "create", "--key", key).returncode == 0

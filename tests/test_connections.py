@@ -127,9 +127,73 @@ async def test_conn_selectors(client: httpx.AsyncClient, tenant: Tenant) -> None
     assert_error(await client.get("/connections/hubspot", headers=alice), 400)
     assert_error(await client.get(f"/connections/{hub['id']}", headers=alice), 400)
     assert (await client.get("/connections/main", headers=alice)).json()["id"] == conn["id"]
-    # An admin token names connections by id only.
+    # An admin token: the id, or a key no other customer's live connection shares.
     assert (await client.get(f"/connections/{conn['id']}", headers=tenant.admin)).status_code == 200
-    assert_error(await client.get("/connections/main", headers=tenant.admin), 404)
+    by_key = await client.get("/connections/main", headers=tenant.admin)
+    assert by_key.json()["id"] == conn["id"]
+    assert_error(await client.get("/connections/nothing-by-this", headers=tenant.admin), 404)
+
+
+async def test_admin_names_a_connection_by_integration(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    hub = await integration(client, tenant, "HubSpot")
+    await integration(client, tenant, "Slack")
+    alice = await connect(client, tenant.customer("alice"), integrationKey="hubspot")
+    admin = tenant.admin
+    # The workspace's only live connection to the integration, by its key or id, on every verb
+    # the SDK's `connection('hubspot')` sends.
+    for selector in ("hubspot", hub["id"]):
+        got = await client.get(f"/connections/{selector}?includeSecrets=false", headers=admin)
+        assert got.status_code == 200 and got.json()["id"] == alice["id"], got.text
+    patched = await client.patch("/connections/hubspot", json={"name": "A"}, headers=admin)
+    assert patched.status_code == 200 and patched.json()["name"] == "A", patched.text
+    assert_error(await client.get("/connections/slack", headers=admin), 404, "not_found")
+    # A second customer connects: the integration alone no longer says whose.
+    bob = await connect(client, tenant.customer("bob"), integrationKey="hubspot")
+    body = assert_error(await client.get("/connections/hubspot", headers=admin), 400)
+    assert "userId" in body["message"], body
+    # userId or tenantId names the customer, by internalId or id.
+    alice_id = (await client.get("/self", headers=tenant.customer("alice"))).json()["id"]
+    for query, expected in (
+        ("userId=alice", alice),
+        (f"userId={alice_id}", alice),
+        ("tenantId=bob", bob),
+    ):
+        got = await client.get(f"/connections/hubspot?{query}", headers=admin)
+        assert got.status_code == 200 and got.json()["id"] == expected["id"], (query, got.text)
+    assert_error(await client.get("/connections/hubspot?userId=nobody", headers=admin), 404)
+    # The connection-level data-source routes resolve {conn} the same way.
+    source = await client.post(
+        "/integrations/hubspot/data-sources", json={"key": "tasks"}, headers=admin
+    )
+    assert source.status_code == 200, source.text
+    created = await client.put("/connections/hubspot/data-sources/tasks?userId=bob", headers=admin)
+    assert created.status_code == 200 and created.json()["connectionId"] == bob["id"], created.text
+    assert_error(await client.get("/connections/hubspot/data-sources/tasks", headers=admin), 400)
+    # A customer token ignores userId: it only ever sees its own.
+    own = await client.get("/connections/hubspot?userId=bob", headers=tenant.customer("alice"))
+    assert own.json()["id"] == alice["id"]
+
+
+async def test_admin_instance_selector_by_integration(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await integration(client, tenant, "HubSpot")
+    admin = tenant.admin
+    table = await client.post("/data-link-tables", json={"key": "contacts"}, headers=admin)
+    assert table.status_code == 200, table.text
+    alice = await connect(client, tenant.customer("alice"), integrationKey="hubspot")
+    selector = "dataLinkTableKey=contacts&integrationKey=hubspot&autoCreate=true"
+    got = await client.get(f"/data-link-table-instance?{selector}", headers=admin)
+    assert got.status_code == 200 and got.json()["connectionId"] == alice["id"], got.text
+    await connect(client, tenant.customer("bob"), integrationKey="hubspot")
+    body = assert_error(
+        await client.get(f"/data-link-table-instance?{selector}", headers=admin), 400
+    )
+    assert "userId" in body["message"], body
+    got = await client.get(f"/data-link-table-instance?{selector}&userId=alice", headers=admin)
+    assert got.status_code == 200 and got.json()["connectionId"] == alice["id"], got.text
 
 
 async def test_integration_selector_ignores_archived(

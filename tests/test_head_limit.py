@@ -61,10 +61,10 @@ def head_with(headers: list[tuple[str, str]], path: str = "/integrations") -> by
 @pytest.mark.parametrize(
     "what,headers",
     [
-        ("a 100 KB token", [("Authorization", "Bearer " + "a" * 100_000)]),
+        ("a 140 KB token", [("Authorization", "Bearer " + "a" * 140_000)]),
         ("a 1 MB token", [("Authorization", "Bearer " + "a" * 1_000_000)]),
         ("a 20 MB token", [("Authorization", "Bearer " + "a" * 20_000_000)]),
-        ("300 headers of 300 bytes", [(f"X-Pad-{i}", "v" * 300) for i in range(300)]),
+        ("500 headers of 300 bytes", [(f"X-Pad-{i}", "v" * 300) for i in range(500)]),
     ],
 )
 def test_an_oversized_request_head_is_431_not_a_hang(

@@ -11,7 +11,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -29,6 +29,7 @@ from datalinks.core.errors import (
     NotFound,
     ServiceUnavailable,
     ValidationFailed,
+    render,
 )
 from datalinks.core.guard import RequestGuard
 from datalinks.core.rate_limit import RateLimiter
@@ -43,9 +44,13 @@ log = logging.getLogger(__name__)
 _UNAVAILABLE = ("08", "57P01", "57P02", "57P03", "53")
 
 
-def error_response(exc: DatalinksError) -> JSONResponse:
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+def error_response(exc: DatalinksError) -> Response:
+    return Response(
+        render(exc),
+        status_code=exc.status_code,
+        headers=dict(exc.headers()),
+        media_type="application/json",
+    )
 
 
 def _issue_path(loc: tuple[Any, ...]) -> str:
@@ -87,15 +92,15 @@ def _database_error(exc: DBAPIError) -> DatalinksError:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DatalinksError)
-    async def _datalinks(_: Request, exc: DatalinksError) -> JSONResponse:
+    async def _datalinks(_: Request, exc: DatalinksError) -> Response:
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(_: Request, exc: RequestValidationError) -> Response:
         return error_response(ValidationFailed(_validation_issues(exc)))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return error_response(NotFound(f"No route {request.method} {request.url.path}"))
         if exc.status_code == 405:
@@ -105,7 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(DatalinksError(str(exc.detail)))
 
     @app.exception_handler(DBAPIError)
-    async def _db(_: Request, exc: DBAPIError) -> JSONResponse:
+    async def _db(_: Request, exc: DBAPIError) -> Response:
         mapped = _database_error(exc)
         if isinstance(mapped, InternalError):
             log.error("database error", exc_info=exc)
@@ -116,13 +121,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(mapped)
 
     @app.exception_handler(PoolTimeout)
-    async def _pool(_: Request, exc: PoolTimeout) -> JSONResponse:
+    async def _pool(_: Request, exc: PoolTimeout) -> Response:
         # Every pooled connection is busy (or the database is slow to accept new ones).
         log.warning("database pool exhausted", extra={"error": str(exc)})
         return error_response(ServiceUnavailable("The database is busy; retry shortly"))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(_: Request, exc: Exception) -> Response:
         log.error("unhandled error", exc_info=exc)
         return error_response(InternalError("Internal server error"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import signal
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datalinks.core.auth import mint_token
+from datalinks.core.auth import ALGORITHMS, mint_token
 from datalinks.db import migrate
 from datalinks.db.engine import Database
 from datalinks.models.base import KEY_MAX, NAME_MAX
@@ -45,6 +46,16 @@ def lifetime(value: str) -> int:
         # A token that is born expired only ever answers 401.
         raise argparse.ArgumentTypeError("the lifetime is a whole number of seconds, at least 1")
     return seconds
+
+
+def json_object(value: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise argparse.ArgumentTypeError('must be a JSON object, e.g. \'{"plan": "pro"}\'')
+    return parsed
 
 
 def worker_count(value: str) -> int:
@@ -255,8 +266,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     if not args.admin and not args.customer:
         raise SystemExit("name a --customer ID, or pass --admin for a workspace admin token")
-    if args.admin and args.name:
-        raise SystemExit("--name names a customer; an --admin token has none")
+    if args.admin and (args.name or args.fields is not None):
+        raise SystemExit("--name and --fields describe a customer; an --admin token has none")
 
     async def work(session: AsyncSession) -> str:
         workspace = await WorkspaceRepository(session).get_by_key(args.workspace)
@@ -271,8 +282,10 @@ def cmd_token(args: argparse.Namespace) -> int:
             secret,
             customer_id=args.customer,
             name=args.name,
+            fields=args.fields,
             admin=args.admin,
             ttl_seconds=args.ttl,
+            algorithm=args.alg,
         )
     )
     return 0
@@ -280,8 +293,6 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def openapi_document() -> str:
     """The API's OpenAPI document as committed in openapi.json (stable formatting)."""
-    import json
-
     from datalinks.app import create_app
 
     return json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False) + "\n"
@@ -327,7 +338,15 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--admin", action="store_true", help="workspace admin token")
     token.add_argument("--name", help="customer display name (with --customer)")
     token.add_argument(
+        "--fields",
+        type=json_object,
+        help="customer fields, a JSON object stored on the customer (with --customer)",
+    )
+    token.add_argument(
         "--ttl", type=lifetime, default=3600, help="lifetime in seconds (default 3600)"
+    )
+    token.add_argument(
+        "--alg", choices=ALGORITHMS, default="HS256", help="signing algorithm (default HS256)"
     )
     token.set_defaults(func=cmd_token)
 

@@ -55,9 +55,9 @@ class Settings(BaseSettings):
     # Link imports stream their body and have their own limit; 0 = none.
     max_import_bytes: int = Field(default=0, ge=0)
     max_json_depth: int = Field(default=32, ge=2)
-    # Request line and headers together: room for a token (auth.py refuses one over 8 KiB) and
-    # whatever browsers and proxies add.
-    max_header_bytes: int = Field(default=65_536, ge=8_192)
+    # Request line and headers together: room for a token (auth.py refuses one over 96 KiB, which
+    # holds a `fields` claim of 64 KiB) and whatever browsers and proxies add.
+    max_header_bytes: int = Field(default=131_072, ge=8_192)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     # Bootstrap workspace: docker-compose, CI scripts and tests configure one this way.
     workspace_key: str | None = None

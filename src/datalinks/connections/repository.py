@@ -4,7 +4,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, case, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import QueryParams
 
+from datalinks.core.auth import Principal
 from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
 from datalinks.core.pagination import PageParams
 from datalinks.core.repository import ElementRepository
@@ -24,9 +27,22 @@ class ConnectionFilters:
     disconnected: bool = False
 
 
+def owner_named(params: QueryParams) -> str | None:
+    """The customer an admin's request names in its query (`userId`, or `tenantId`)."""
+    return params.get("userId") or params.get("tenantId") or None
+
+
 class ConnectionRepository(ElementRepository[Connection]):
     model = Connection
     noun = "Connection"
+
+    def __init__(
+        self, session: AsyncSession, principal: Principal, owner: str | None = None
+    ) -> None:
+        """`owner`: the customer (id or internalId) an admin's request names with `userId` or
+        `tenantId`, for a `{conn}` in its path that is not a connection id."""
+        super().__init__(session, principal)
+        self.owner = owner
 
     def scoped(self) -> Select[Connection]:
         stmt = super().scoped()
@@ -129,22 +145,23 @@ class ConnectionRepository(ElementRepository[Connection]):
         return await self.add(connection)
 
     async def get(self, selector: str, stmt: Select[Connection] | None = None) -> Connection:
-        """`{conn}` in a path: the id; for a customer token also the connection key, then an
-        integration id or key with exactly one live connection of the caller."""
+        """`{conn}` in a path: the id; else the connection key, then an integration id or key
+        with exactly one live connection: the caller's own, or for an admin the workspace's
+        (that customer's, with `userId`/`tenantId`)."""
         base = stmt if stmt is not None else self.scoped()
         by_id = (
             await self.session.execute(base.where(Connection.id == selector))
         ).scalar_one_or_none()
-        if by_id is not None or self.principal.customer_id is None:
-            if by_id is None:
-                raise NotFound(f"Connection {selector!r} not found")
+        if by_id is not None:
             return by_id
         live = self.live(base)
-        by_key = (
-            await self.session.execute(live.where(Connection.key == selector))
-        ).scalar_one_or_none()
-        if by_key is not None:
-            return by_key
+        if self.owner and self.principal.customer_id is None:
+            live = live.where(Connection.customer_id == await self.customer_id_for(self.owner))
+        by_key = (await self.session.execute(live.where(Connection.key == selector).limit(2))).all()
+        if len(by_key) == 1:
+            return by_key[0][0]
+        if len(by_key) > 1:
+            raise BadRequest(self._ambiguous(selector, self.owner))
         integration_ids = select(Integration.id).where(
             Integration.workspace_id == self.principal.workspace_id,
             or_(
@@ -153,18 +170,26 @@ class ConnectionRepository(ElementRepository[Connection]):
             ),
         )
         return await self.only_live_connection(
-            live.where(Connection.integration_id.in_(integration_ids)), selector
+            live.where(Connection.integration_id.in_(integration_ids)), selector, self.owner
         )
 
-    async def only_live_connection(self, stmt: Select[Connection], what: str) -> Connection:
+    async def only_live_connection(
+        self, stmt: Select[Connection], what: str, owner: str | None
+    ) -> Connection:
         found = (await self.session.execute(stmt.limit(2))).scalars().all()
         if not found:
             raise NotFound(f"Connection {what!r} not found")
         if len(found) > 1:
-            raise BadRequest(
-                f"Several live connections match {what!r}; name the connection by id or key"
-            )
+            raise BadRequest(self._ambiguous(what, owner))
         return found[0]
+
+    def _ambiguous(self, what: str, owner: str | None) -> str:
+        if self.principal.customer_id is None and not owner:
+            return (
+                f"Several live connections of the workspace match {what!r}; add userId (or "
+                "tenantId) naming the customer, or name the connection by id"
+            )
+        return f"Several live connections match {what!r}; name the connection by id or key"
 
     async def for_selector(self, selector: ConnectionSelector) -> Connection:
         """The live connection an instance selector names; an archived one cannot be used."""
@@ -183,9 +208,11 @@ class ConnectionRepository(ElementRepository[Connection]):
         stmt = self.live(stmt)
         if selector.connection_key:
             return await self.only_live_connection(
-                stmt.where(Connection.key == selector.connection_key), selector.connection_key
+                stmt.where(Connection.key == selector.connection_key),
+                selector.connection_key,
+                selector.user,
             )
         integration = await self.integration_for(selector.integration_id, selector.integration_key)
         return await self.only_live_connection(
-            stmt.where(Connection.integration_id == integration.id), integration.key
+            stmt.where(Connection.integration_id == integration.id), integration.key, selector.user
         )

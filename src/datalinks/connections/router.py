@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from datalinks.connections import schemas
-from datalinks.connections.repository import ConnectionFilters, ConnectionRepository
+from datalinks.connections.repository import (
+    ConnectionFilters,
+    ConnectionRepository,
+    owner_named,
+)
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.element_routes import add_element_routes
+from datalinks.core.element_routes import UPDATE_PATCH_ARCHIVE, add_element_routes
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.repository import ElementRepository
@@ -21,8 +25,10 @@ REQUIRED = frozenset({"name", "is_test"})
 FIXED = ("integration_id", "integration_key", "user_id", "tenant_id", "credentials")
 
 
-async def repository(session: SessionDep, principal: PrincipalDep) -> ConnectionRepository:
-    return ConnectionRepository(session, principal)
+async def repository(
+    request: Request, session: SessionDep, principal: PrincipalDep
+) -> ConnectionRepository:
+    return ConnectionRepository(session, principal, owner_named(request.query_params))
 
 
 RepoDep = Annotated[ConnectionRepository, Depends(repository, scope="function")]
@@ -76,4 +82,5 @@ add_element_routes(
     keep=REQUIRED,
     prepare=_fixed_fields,
     admin_writes=False,
+    verbs=UPDATE_PATCH_ARCHIVE,
 )

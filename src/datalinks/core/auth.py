@@ -1,25 +1,36 @@
-"""Bearer JWT -> Principal, exactly as Membrane's SDK signs tokens (HS256, workspace secret)."""
+"""Bearer JWT -> Principal, as Membrane verifies tokens: HS256, HS384 or HS512 signed with the
+workspace secret (Membrane's SDK mints HS256; its docs recommend HS512)."""
 
 from __future__ import annotations
 
+import json
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datalinks.core.cache import TtlCache
 from datalinks.core.errors import AccessDenied, NotAuthenticated
+from datalinks.core.guard import json_value_problem
 from datalinks.core.rate_limit import RateLimiter
 from datalinks.db.session import SessionDep
 from datalinks.models import Customer, Workspace, new_id
 from datalinks.models.base import KEY_MAX, NAME_MAX
 
-MAX_TOKEN_LENGTH = 8192
+# Only HMAC: the key is a shared secret, so an asymmetric `alg` (RS256 "verified" with the
+# secret as a public key) or `none` can never be honoured.
+ALGORITHMS = ("HS256", "HS384", "HS512")
+# The largest `fields` claim a customer token may carry, measured as compact JSON.
+MAX_FIELDS_BYTES = 65_536
+# Room for a full `fields` claim in base64url (4/3 of it) and the other claims; well under the
+# request head limit (DATALINKS_MAX_HEADER_BYTES, 128 KiB by default).
+MAX_TOKEN_LENGTH = 98_304
 # Workspace secrets change only by an operator's hand; a short cache keeps one query off every
 # request while a rotated secret still takes effect within seconds on every replica.
 SECRET_CACHE_SECONDS = 30.0
@@ -27,14 +38,9 @@ SECRET_CACHE_SECONDS = 30.0
 # re-keying a customer forgets it here at once; other replicas notice within this many seconds.
 CUSTOMER_CACHE_SECONDS = 30.0
 customer_ids: TtlCache[tuple[str, str], str] = TtlCache(CUSTOMER_CACHE_SECONDS)
-# Claims of a token whose signature was verified, keyed by the exact token text (so a token
-# that differs by one byte is verified afresh). Clients send the same token on every request
-# for its lifetime; verifying it again each time was ~6% of a link request's CPU. Entries live
-# no longer than the secret cache, so a rotated secret stops old tokens just as soon, and a
-# token is never honoured past its `exp`.
-verified_tokens: TtlCache[str, tuple[str, dict[str, Any]]] = TtlCache(
-    SECRET_CACHE_SECONDS, max_entries=10_000
-)
+# The `fields` (canonical JSON) this replica last stored for a customer: a token whose `fields`
+# differ from it updates the customer; one that matches costs no query.
+stored_fields: TtlCache[tuple[str, str], str] = TtlCache(CUSTOMER_CACHE_SECONDS)
 # One message for every failure: which check failed is nobody's business but the logs'.
 INVALID_TOKEN = "Invalid or expired access token"
 
@@ -48,6 +54,35 @@ class Principal:
     def require_admin(self) -> None:
         if not self.is_admin:
             raise AccessDenied("This operation needs a workspace admin token")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a verified token names: an admin of the workspace, or one of its customers."""
+
+    workspace_id: str
+    expires_at: float
+    is_admin: bool
+    internal_id: str = ""
+    name: str | None = None
+    fields: dict[str, Any] | None = None
+    # `fields` as canonical JSON, to compare with what was stored; None: the token has none.
+    fields_json: str | None = None
+
+    @property
+    def customer_key(self) -> tuple[str, str]:
+        return self.workspace_id, self.internal_id
+
+    def fields_stored(self) -> bool:
+        return self.fields_json is None or stored_fields.get(self.customer_key) == self.fields_json
+
+
+# Tokens whose signature was verified, keyed by the exact token text (so a token that differs
+# by one byte is verified afresh). Clients send the same token on every request for its
+# lifetime; verifying it again each time was ~6% of a link request's CPU. Entries live no
+# longer than the secret cache, so a rotated secret stops old tokens just as soon, and a token
+# is never honoured past its `exp`.
+verified_tokens: TtlCache[str, Caller] = TtlCache(SECRET_CACHE_SECONDS, max_entries=10_000)
 
 
 class SecretCache:
@@ -75,46 +110,61 @@ class SecretCache:
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_from_header(request.headers.get("authorization", ""))
+    if not token:
         raise NotAuthenticated("Missing bearer access token")
     if len(token) > MAX_TOKEN_LENGTH:
         raise NotAuthenticated(INVALID_TOKEN)
     return token
 
 
-def _claims(token: str, secret: str) -> dict[str, Any]:
+def bearer_from_header(header: str) -> str:
+    """The token of an `Authorization: Bearer …` header ("" when there is none)."""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _signed_claims(token: str, secret: str, algorithm: str) -> dict[str, Any]:
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            # Compared by PyJWT with hmac.compare_digest (constant time).
-            key=secret,
-            algorithms=["HS256"],
-            options={"require": ["exp"], "verify_aud": False},
-        )
-    except jwt.PyJWTError as exc:
+        with warnings.catch_warnings():
+            # A secret shorter than the hash (an operator's own, or one made before secrets
+            # had 64 bytes) still verifies; the warning would only repeat in every log.
+            warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                # Compared by PyJWT with hmac.compare_digest (constant time).
+                key=secret,
+                algorithms=[algorithm],
+                options={"require": ["exp"], "verify_aud": False},
+            )
+    except (jwt.PyJWTError, ValueError, RecursionError) as exc:
         raise NotAuthenticated(INVALID_TOKEN) from exc
     return claims
 
 
-def _issuer(token: str) -> str:
+def _unverified(token: str) -> tuple[str, str]:
+    """(issuer, algorithm) of a token, read before its signature can be checked."""
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
+    # A payload nested deep enough overflows the JSON parser: still only a bad token.
+    except (jwt.PyJWTError, ValueError, RecursionError) as exc:
         raise NotAuthenticated(INVALID_TOKEN) from exc
-    if header.get("alg") != "HS256":
+    algorithm = header.get("alg")
+    if algorithm not in ALGORITHMS:
         raise NotAuthenticated(INVALID_TOKEN)
     issuer = unverified.get("iss")
     # A NUL would reach PostgreSQL, which refuses it in text: that is a bad token, not a 500.
     if not isinstance(issuer, str) or not issuer or len(issuer) > KEY_MAX or "\x00" in issuer:
         raise NotAuthenticated(INVALID_TOKEN)
-    return issuer
+    return issuer, str(algorithm)
 
 
-def _customer_claims(claims: dict[str, Any]) -> tuple[str, str | None]:
+def _caller(workspace_id: str, claims: dict[str, Any], max_json_depth: int) -> Caller:
+    expires_at = float(claims["exp"])
+    # Only JSON `true`: a customer token with `"isAdmin": 1` or `"yes"` stays a customer's.
+    if claims.get("isAdmin") is True:
+        return Caller(workspace_id, expires_at, is_admin=True)
     raw_id = claims.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
         raise NotAuthenticated(INVALID_TOKEN)
@@ -124,33 +174,58 @@ def _customer_claims(claims: dict[str, Any]) -> tuple[str, str | None]:
     name = claims.get("name")
     if not isinstance(name, str) or not name or len(name) > NAME_MAX or "\x00" in name:
         name = None
-    return internal_id, name
+    fields, fields_json = _fields(claims.get("fields"), max_json_depth)
+    return Caller(workspace_id, expires_at, False, internal_id, name, fields, fields_json)
+
+
+def _fields(raw: Any, max_json_depth: int) -> tuple[dict[str, Any] | None, str | None]:
+    """A token's `fields` claim and its canonical JSON; the signature is already checked, so
+    the caller may hear exactly what is wrong with it."""
+    if raw is None:
+        return None, None
+    if not isinstance(raw, dict):
+        raise NotAuthenticated("The token's `fields` claim must be a JSON object")
+    problem = json_value_problem(raw, max_json_depth)
+    if problem:
+        raise NotAuthenticated(f"The token's `fields` claim cannot be stored: {problem}")
+    text = canonical_json(raw)
+    size = len(text.encode())
+    if size > MAX_FIELDS_BYTES:
+        raise NotAuthenticated(
+            f"The token's `fields` claim is {size} bytes as JSON; at most {MAX_FIELDS_BYTES} "
+            "are accepted"
+        )
+    return raw, text
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def forget_customer(customer_id: str) -> None:
     customer_ids.forget_where(customer_id)
 
 
-async def _resolve_customer(
-    session: AsyncSession, workspace_id: str, internal_id: str, name: str | None, create: bool
-) -> str:
-    cached = customer_ids.get((workspace_id, internal_id))
-    if cached is not None:
+async def _resolve_customer(session: AsyncSession, caller: Caller, create: bool) -> str:
+    cached = customer_ids.get(caller.customer_key)
+    if cached is not None and caller.fields_stored():
         return cached
     # An archive committed while we read would be undone by caching what we read.
     generation = customer_ids.generation
-    customer_id = await _lookup_customer(session, workspace_id, internal_id, name, create)
-    customer_ids.put_unless_forgotten((workspace_id, internal_id), customer_id, generation)
+    customer_id = await _lookup_customer(session, caller, create)
+    customer_ids.put_unless_forgotten(caller.customer_key, customer_id, generation)
+    if caller.fields_json is not None:
+        stored_fields.put(caller.customer_key, caller.fields_json)
     return customer_id
 
 
-async def _lookup_customer(
-    session: AsyncSession, workspace_id: str, internal_id: str, name: str | None, create: bool
-) -> str:
-    live = (Customer.workspace_id == workspace_id) & (Customer.internal_id == internal_id)
+async def _lookup_customer(session: AsyncSession, caller: Caller, create: bool) -> str:
+    live = (Customer.workspace_id == caller.workspace_id) & (
+        Customer.internal_id == caller.internal_id
+    )
     found = (
         await session.execute(
-            select(Customer.id, Customer.archived_at)
+            select(Customer.id, Customer.archived_at, Customer.fields)
             .where(live)
             .order_by(Customer.archived_at.desc().nulls_first())
             .limit(1)
@@ -159,6 +234,14 @@ async def _lookup_customer(
     if found is not None:
         if found.archived_at is not None:
             raise NotAuthenticated(INVALID_TOKEN)
+        if caller.fields_json is not None and canonical_json(found.fields) != caller.fields_json:
+            await session.execute(
+                update(Customer)
+                .where(Customer.id == found.id)
+                .values(fields=caller.fields, updated_at=func.now())
+            )
+            # Like a creation below: the token's fields hold from its first valid request on.
+            await session.commit()
         return str(found.id)
     if not create:
         raise NotAuthenticated(INVALID_TOKEN)
@@ -167,9 +250,10 @@ async def _lookup_customer(
         insert(Customer)
         .values(
             id=new_id(),
-            workspace_id=workspace_id,
-            internal_id=internal_id,
-            name=name or internal_id,
+            workspace_id=caller.workspace_id,
+            internal_id=caller.internal_id,
+            name=caller.name or caller.internal_id,
+            fields=caller.fields,
         )
         .on_conflict_do_nothing(
             index_elements=[Customer.workspace_id, Customer.internal_id],
@@ -188,23 +272,42 @@ async def _lookup_customer(
     return str(winner.scalar_one())
 
 
-async def _verified(
-    request: Request, session: AsyncSession, token: str
-) -> tuple[str, dict[str, Any]]:
-    """(workspace id, claims) of a token whose signature and times check out."""
-    hit = verified_tokens.get(token)
-    if hit is not None and hit[1]["exp"] > time.time():
+def cached_caller(token: str) -> Caller | None:
+    """The caller of a token verified within the cache window and not yet expired."""
+    hit = verified_tokens.get(token) if token else None
+    if hit is None or hit.expires_at <= time.time():
+        return None
+    return hit
+
+
+def cached_principal(token: str) -> Principal | None:
+    """A request's principal from the caches alone (None: the regular path must look)."""
+    caller = cached_caller(token)
+    if caller is None:
+        return None
+    if caller.is_admin:
+        return Principal(workspace_id=caller.workspace_id, customer_id=None, is_admin=True)
+    customer_id = customer_ids.get(caller.customer_key)
+    if customer_id is None or not caller.fields_stored():
+        return None
+    return Principal(workspace_id=caller.workspace_id, customer_id=customer_id, is_admin=False)
+
+
+async def _verified(request: Request, session: AsyncSession, token: str) -> Caller:
+    """The caller of a token whose signature and times check out."""
+    hit = cached_caller(token)
+    if hit is not None:
         return hit
-    issuer = _issuer(token)
+    issuer, algorithm = _unverified(token)
     cache: SecretCache = request.app.state.secret_cache
     found = await cache.lookup(session, issuer)
     if found is None:
         raise NotAuthenticated(INVALID_TOKEN)
     workspace_id, secret = found
-    claims = _claims(token, secret)
-    if isinstance(claims["exp"], int | float):
-        verified_tokens.put(token, (workspace_id, claims))
-    return workspace_id, claims
+    claims = _signed_claims(token, secret, algorithm)
+    caller = _caller(workspace_id, claims, request.app.state.settings.max_json_depth)
+    verified_tokens.put(token, caller)
+    return caller
 
 
 def _rate_limit(request: Request, caller: tuple[str, str | None]) -> None:
@@ -216,21 +319,18 @@ def _rate_limit(request: Request, caller: tuple[str, str | None]) -> None:
 
 async def authenticate(request: Request, session: SessionDep) -> Principal:
     token = bearer_token(request)
-    workspace_id, claims = await _verified(request, session, token)
-    if claims.get("isAdmin") is True:
-        _rate_limit(request, (workspace_id, None))
-        principal = Principal(workspace_id=workspace_id, customer_id=None, is_admin=True)
+    caller = await _verified(request, session, token)
+    if caller.is_admin:
+        _rate_limit(request, (caller.workspace_id, None))
+        principal = Principal(workspace_id=caller.workspace_id, customer_id=None, is_admin=True)
     else:
-        internal_id, name = _customer_claims(claims)
-        _rate_limit(request, (workspace_id, internal_id))
+        _rate_limit(request, caller.customer_key)
         customer_id = await _resolve_customer(
-            session,
-            workspace_id,
-            internal_id,
-            name,
-            create=request.app.state.settings.auto_create_customers,
+            session, caller, create=request.app.state.settings.auto_create_customers
         )
-        principal = Principal(workspace_id=workspace_id, customer_id=customer_id, is_admin=False)
+        principal = Principal(
+            workspace_id=caller.workspace_id, customer_id=customer_id, is_admin=False
+        )
     request.state.principal = principal
     return principal
 
@@ -244,10 +344,14 @@ def mint_token(
     *,
     customer_id: str | None = None,
     name: str | None = None,
+    fields: dict[str, Any] | None = None,
     admin: bool = False,
     ttl_seconds: int = 3600,
+    algorithm: str = "HS256",
 ) -> str:
     """A token exactly like Membrane's: what the CLI prints and the tests send."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}")
     now = int(time.time())
     claims: dict[str, Any] = {"iss": workspace_key, "iat": now, "exp": now + ttl_seconds}
     if admin:
@@ -256,4 +360,6 @@ def mint_token(
         claims["id"] = customer_id
     if name is not None:
         claims["name"] = name
-    return jwt.encode(claims, secret, algorithm="HS256")
+    if fields is not None:
+        claims["fields"] = fields
+    return jwt.encode(claims, secret, algorithm=algorithm)

@@ -1,18 +1,21 @@
 """One error hierarchy, rendered in Membrane's shape by the handlers in app.py.
 
 The SDK picks its error class from `type` alone and keeps `key` in `error.data.key`, so every
-non-2xx answer carries `{type, key?, message, data?}` and nothing else.
+non-2xx answer carries `{type, key, message, data?}` and nothing else, rendered by
+`render` below wherever it is sent from (the exception handlers, the middlewares, the hot path).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
 class DatalinksError(Exception):
     status_code = 400
     type = "bad_request"
-    key: str | None = None
+    # Clients switch on `key` (the SDK keeps it in `error.data.key`): every error has one.
+    key = "bad_request"
     # Seconds for the Retry-After header, on answers that tell the client to come back.
     retry_after: int | None = None
 
@@ -26,12 +29,20 @@ class DatalinksError(Exception):
             self.key = key
 
     def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type, "message": self.message}
-        if self.key:
-            out["key"] = self.key
+        out: dict[str, Any] = {"type": self.type, "key": self.key, "message": self.message}
         if self.data:
             out["data"] = self.data
         return out
+
+    def headers(self) -> list[tuple[str, str]]:
+        return [("retry-after", str(self.retry_after))] if self.retry_after else []
+
+
+def render(exc: DatalinksError) -> bytes:
+    """The one JSON text of an error body (compact, UTF-8, as FastAPI's JSONResponse writes)."""
+    return json.dumps(
+        exc.body(), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode()
 
 
 class BadRequest(DatalinksError):
@@ -40,6 +51,8 @@ class BadRequest(DatalinksError):
 
 class ValidationFailed(BadRequest):
     """400 naming each offending field as `data.issues[{path, message}]`."""
+
+    key = "validation_error"
 
     def __init__(self, issues: list[dict[str, str]]) -> None:
         first = issues[0] if issues else {"path": "", "message": "invalid request"}
@@ -68,6 +81,7 @@ class NotFound(DatalinksError):
 
 class MethodNotAllowed(DatalinksError):
     status_code = 405
+    key = "method_not_allowed"
 
 
 class AlreadyExists(DatalinksError):
@@ -83,10 +97,17 @@ class LockTimeout(DatalinksError):
 
 class PayloadTooLarge(DatalinksError):
     status_code = 413
+    key = "payload_too_large"
+
+
+class HeadersTooLarge(DatalinksError):
+    status_code = 431
+    key = "headers_too_large"
 
 
 class UnsupportedMediaType(DatalinksError):
     status_code = 415
+    key = "unsupported_media_type"
 
 
 class RateLimited(DatalinksError):
@@ -113,3 +134,4 @@ class ServiceUnavailable(DatalinksError):
 class InternalError(DatalinksError):
     status_code = 500
     type = "internal"
+    key = "internal_error"

@@ -24,6 +24,7 @@ from datalinks.core.errors import (
     DatalinksError,
     PayloadTooLarge,
     UnsupportedMediaType,
+    render,
 )
 from datalinks.core.logging import request_id_var
 
@@ -53,22 +54,33 @@ def check_json(body: bytes, max_depth: int) -> None:
         raise BadRequest(f"JSON nested deeper than {max_depth} levels") from None
     except ValueError as exc:
         raise BadRequest(f"Malformed JSON body: {exc}") from None
+    problem = json_value_problem(document, max_depth)
+    if problem:
+        raise BadRequest(problem)
+
+
+def json_value_problem(document: Any, max_depth: int) -> str | None:
+    """Why PostgreSQL's jsonb would refuse a parsed JSON value (or None when it would not)."""
     stack: list[tuple[Any, int]] = [(document, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
-                raise BadRequest("Strings must not contain NUL characters")
+                return "Strings must not contain NUL characters"
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return "Numbers must be finite"
         elif isinstance(value, dict | list):
             if depth > max_depth:
-                raise BadRequest(f"JSON nested deeper than {max_depth} levels")
+                return f"JSON nested deeper than {max_depth} levels"
             if isinstance(value, dict):
                 for key, item in value.items():
                     if "\x00" in key:
-                        raise BadRequest("Keys must not contain NUL characters")
+                        return "Keys must not contain NUL characters"
                     stack.append((item, depth + 1))
             else:
                 stack.extend((item, depth + 1) for item in value)
+    return None
 
 
 def check_url(scope: Scope) -> None:
@@ -198,7 +210,8 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _send_error(exc: DatalinksError, send: Send) -> None:
-    payload = json.dumps(exc.body()).encode()
+    payload = render(exc)
+    headers = [(name.encode(), value.encode()) for name, value in exc.headers()]
     await send(
         {
             "type": "http.response.start",
@@ -206,6 +219,7 @@ async def _send_error(exc: DatalinksError, send: Send) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
+                *headers,
             ],
         }
     )

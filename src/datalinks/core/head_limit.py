@@ -8,11 +8,11 @@ guard.py, the token in auth.py). This protocol counts the head as it arrives and
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from datalinks.core.errors import HeadersTooLarge, render
 from datalinks.settings import get_settings
 
 # What the request line and each header line cost beyond their text (": ", CRLF).
@@ -76,12 +76,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         if not self._too_large:
             super().send_400_response(msg)
             return
-        body = json.dumps(
-            {
-                "type": "bad_request",
-                "message": f"Request headers are larger than {self._limit} bytes",
-            }
-        ).encode()
+        body = render(HeadersTooLarge(f"Request headers are larger than {self._limit} bytes"))
         head = (
             b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
             b"content-type: application/json\r\n"

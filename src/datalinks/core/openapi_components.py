@@ -64,7 +64,7 @@ ERROR_SCHEMAS: dict[str, Json] = {
         "description": "Every non-2xx answer. Membrane's SDK picks its error class from "
         "`type` and keeps `key` in `error.data.key`.",
         "type": "object",
-        "required": ["type", "message"],
+        "required": ["type", "key", "message"],
         "properties": {
             "type": {
                 "type": "string",
@@ -72,9 +72,11 @@ ERROR_SCHEMAS: dict[str, Json] = {
             },
             "key": {
                 "type": "string",
-                "description": "What went wrong, when there is a name for it: `not_found`, "
-                "`not_authenticated`, `access_denied`, `already_exists`, `lock_timeout`, "
-                "`rate_limit_exceeded`, `not_implemented`, `database_unavailable`.",
+                "description": "What went wrong, for code to switch on: `bad_request`, "
+                "`validation_error`, `not_authenticated`, `access_denied`, `not_found`, "
+                "`method_not_allowed`, `already_exists`, `lock_timeout`, `payload_too_large`, "
+                "`unsupported_media_type`, `headers_too_large`, `rate_limit_exceeded`, "
+                "`internal_error`, `not_implemented`, `database_unavailable`.",
             },
             "message": {"type": "string", "description": "For people, not for code."},
             "data": {"$ref": f"{SCHEMAS}ErrorData"},
@@ -131,6 +133,7 @@ ERROR_RESPONSES: dict[str, tuple[str, Json]] = {
             "was changed. `data.issues` names each offending field.",
             {
                 "type": "bad_request",
+                "key": "validation_error",
                 "message": "externalRecordId: Field required",
                 "data": {"issues": [{"path": "externalRecordId", "message": "Field required"}]},
             },
@@ -182,7 +185,11 @@ ERROR_RESPONSES: dict[str, tuple[str, Json]] = {
         "PayloadTooLarge",
         _error_response(
             "The body is larger than the server's limit (DATALINKS_MAX_BODY_BYTES).",
-            {"type": "bad_request", "message": "Request body is larger than 1048576 bytes"},
+            {
+                "type": "bad_request",
+                "key": "payload_too_large",
+                "message": "Request body is larger than 1048576 bytes",
+            },
         ),
     ),
     "415": (
@@ -191,6 +198,7 @@ ERROR_RESPONSES: dict[str, tuple[str, Json]] = {
             "A non-empty body was not sent as `application/json`.",
             {
                 "type": "bad_request",
+                "key": "unsupported_media_type",
                 "message": "Request bodies must be JSON, sent with Content-Type: application/json",
             },
         ),

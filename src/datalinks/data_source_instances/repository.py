@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from datalinks.connections.repository import ConnectionRepository
+from datalinks.core.auth import Principal
 from datalinks.core.errors import BadRequest, NotFound
 from datalinks.core.pagination import PageParams, keyset, page_of
 from datalinks.core.repository import ElementRepository
@@ -92,9 +94,16 @@ class DataSourceInstanceRepository(ElementRepository[DataSourceInstance]):
     def conflict_message(self) -> str:
         return "A live instance already holds this (data source, connection, instanceKey) slot"
 
+    def __init__(
+        self, session: AsyncSession, principal: Principal, connection_owner: str | None = None
+    ) -> None:
+        """`connection_owner`: what ConnectionRepository calls its `owner`."""
+        super().__init__(session, principal)
+        self.connection_owner = connection_owner
+
     @property
     def connections(self) -> ConnectionRepository:
-        return ConnectionRepository(self.session, self.principal)
+        return ConnectionRepository(self.session, self.principal, self.connection_owner)
 
     @property
     def sources(self) -> DataSourceRepository:

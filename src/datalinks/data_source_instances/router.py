@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, Query, Request, Response
 from starlette.datastructures import QueryParams
 
+from datalinks.connections.repository import owner_named
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.errors import NotFound, NotImplementedByDatalinks
 from datalinks.core.pagination import Page, PageParams, page_params
@@ -26,8 +27,10 @@ ITEM = "/connections/{connection}/data-sources/{source}"
 NOT_SERVED = "datalinks stores data source settings only; it reads and writes no external records"
 
 
-async def repository(session: SessionDep, principal: PrincipalDep) -> DataSourceInstanceRepository:
-    return DataSourceInstanceRepository(session, principal)
+async def repository(
+    request: Request, session: SessionDep, principal: PrincipalDep
+) -> DataSourceInstanceRepository:
+    return DataSourceInstanceRepository(session, principal, owner_named(request.query_params))
 
 
 RepoDep = Annotated[DataSourceInstanceRepository, Depends(repository, scope="function")]

@@ -18,7 +18,9 @@ class WorkspaceExists(Exception):
 
 
 def generate_secret() -> str:
-    return secrets.token_urlsafe(32)
+    # 64 random bytes: as long as HS512's own key length (RFC 7518 §3.2), the strongest
+    # algorithm a token may be signed with.
+    return secrets.token_urlsafe(64)
 
 
 class WorkspaceRepository:
