@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, unquote
@@ -30,6 +30,7 @@ import httpx
 import pytest
 
 from datalinks.app import create_app
+from datalinks.core.element_routes import OWN_VERBS, UPDATE_PATCH_ARCHIVE, UPDATE_PATCH_DELETE
 from datalinks.db.engine import Database
 from datalinks.settings import Settings
 from tests.dbstate import changes, snapshot
@@ -204,9 +205,15 @@ INT_DS = "/integrations/{integration}/data-sources/{selector}"
 
 
 def _element(
-    path: str, selector: Callable[[World], str], body: dict[str, Any], *, as_admin: bool = True
+    path: str,
+    selector: Callable[[World], str],
+    body: dict[str, Any],
+    *,
+    as_admin: bool = True,
+    verbs: Mapping[str, str] = OWN_VERBS,
 ) -> dict[str, TargetFactory]:
-    """put / update / archive / restore of one element, addressed by `selector`."""
+    """PUT / PATCH / DELETE / restore of one element, addressed by `selector`, under the
+    verbs its operation ids use (core/element_routes.py)."""
     item = f"{path}/{{selector}}"
 
     def target(method: str, suffix: str = "", **kw: Any) -> TargetFactory:
@@ -215,9 +222,9 @@ def _element(
         ]
 
     return {
-        "put": target("PUT", body=body),
-        "update": target("PATCH", body=body),
-        "archive": target("DELETE"),
+        verbs["PUT"]: target("PUT", body=body),
+        verbs["PATCH"]: target("PATCH", body=body),
+        verbs["DELETE"]: target("DELETE"),
         "restore": target("POST", "/restore"),
     }
 
@@ -288,7 +295,10 @@ TARGETS: dict[str, TargetFactory] = {
         )
     ],
     "updateSelf": lambda w: [Target("PATCH", "/self", as_admin=False, body={"name": "Alice 2"})],
-    **_named("Customer", _element("/customers", lambda w: w.alice_id, {"name": "Alice"})),
+    **_named(
+        "Customer",
+        _element("/customers", lambda w: w.alice_id, {"name": "Alice"}, verbs=UPDATE_PATCH_DELETE),
+    ),
     # Integrations
     "createIntegration": lambda w: [
         Target(
@@ -301,7 +311,10 @@ TARGETS: dict[str, TargetFactory] = {
     "setupIntegration": lambda w: [
         Target("POST", "/integrations/{selector}/setup", {"selector": "crm"})
     ],
-    **_named("Integration", _element("/integrations", lambda w: "crm", {"name": "CRM 2"})),
+    **_named(
+        "Integration",
+        _element("/integrations", lambda w: "crm", {"name": "CRM 2"}, verbs=UPDATE_PATCH_ARCHIVE),
+    ),
     # Connections (a customer's own)
     "createConnection": lambda w: [
         Target(
@@ -314,7 +327,13 @@ TARGETS: dict[str, TargetFactory] = {
     ],
     **_named(
         "Connection",
-        _element("/connections", lambda w: w.connection_id, {"name": "Main"}, as_admin=False),
+        _element(
+            "/connections",
+            lambda w: w.connection_id,
+            {"name": "Main"},
+            as_admin=False,
+            verbs=UPDATE_PATCH_ARCHIVE,
+        ),
     ),
     # Data-link tables
     "createDataLinkTable": lambda w: [
@@ -326,7 +345,10 @@ TARGETS: dict[str, TargetFactory] = {
         )
     ],
     **_named(
-        "DataLinkTable", _element("/data-link-tables", lambda w: "contacts", {"name": "People"})
+        "DataLinkTable",
+        _element(
+            "/data-link-tables", lambda w: "contacts", {"name": "People"}, verbs=UPDATE_PATCH_DELETE
+        ),
     ),
     "refreshDataLinkTable": lambda w: [
         Target("POST", "/data-link-tables/{selector}/refresh", {"selector": "contacts"})
@@ -432,13 +454,13 @@ TARGETS: dict[str, TargetFactory] = {
             body={"key": "notes", "collectionKey": "notes", "pullUpdatesIntervalSeconds": 600},
         )
     ],
-    "putDataSource": lambda w: _flat_ds(
+    "replaceDataSource": lambda w: _flat_ds(
         w,
         "PUT",
         body={"name": "Tasks", "fullSyncIntervalSeconds": 3600},
         instance_body=DS_INSTANCE_BODY,
     ),
-    "updateDataSource": lambda w: _flat_ds(
+    "patchDataSource": lambda w: _flat_ds(
         w,
         "PATCH",
         body={"pullUpdatesIntervalSeconds": 900},
@@ -449,6 +471,9 @@ TARGETS: dict[str, TargetFactory] = {
     "resetDataSource": lambda w: _flat_ds(w, "POST", "/reset"),
     "setupDataSource": lambda w: _flat_ds(w, "POST", "/setup"),
     "refreshDataSource": lambda w: _flat_ds(w, "POST", "/refresh"),
+    "cloneDataSource": lambda w: [
+        Target("POST", "/data-sources/{selector}/clone", {"selector": "tasks"})
+    ],
     # Data sources under an integration
     "createIntegrationDataSource": lambda w: [
         Target(

@@ -205,7 +205,7 @@ async def test_reset_setup_refresh_export(client: httpx.AsyncClient, tenant: Ten
         collectionKey="tasks",
         collectionParameters={"a": "1"},
     )
-    assert ds["parentId"] == parent["id"]
+    assert ds["universalDataSourceId"] == parent["id"] and "parentId" not in ds
     # Bodiless, as the SDK sends them.
     headers = {
         **tenant.admin,
@@ -443,3 +443,199 @@ async def test_an_archived_own_data_source_still_hides_the_universal_one(
     r = await client.post(f"/data-sources/{own['id']}/restore", headers=admin)
     assert r.status_code == 200
     assert (await client.get(path, headers=admin)).json()["id"] == own["id"]
+
+
+# --- the universal data source a data source specialises (universalDataSourceId) ------------
+
+
+async def test_universal_data_source_id_round_trips(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    admin = tenant.admin
+    await integration(client, tenant, "hubspot")
+    contacts = await create(client, tenant, key="contacts", udm="contacts")
+    people = await create(client, tenant, key="people", udm="contacts")
+    ds = await create(
+        client, tenant, key="tasks", integrationKey="hubspot", universalDataSourceId=contacts["id"]
+    )
+    assert ds["universalDataSourceId"] == contacts["id"] and "parentId" not in ds
+    assert "universalDataSourceId" not in contacts
+    r = await client.get(f"/data-sources/{ds['id']}", headers=admin)
+    assert r.json()["universalDataSourceId"] == contacts["id"]
+
+    async def patch(body: dict[str, Any], path: str = f"/data-sources/{ds['id']}") -> Any:
+        r = await client.patch(path, json=body, headers=admin)
+        assert r.status_code == 200, r.text
+        assert_wire_shape(r.json())
+        return r.json()["universalDataSourceId"]
+
+    assert await patch({"universalDataSourceId": people["id"]}) == people["id"]
+    # The older names are input aliases; Membrane's name wins when both are sent.
+    assert await patch({"parentId": contacts["id"]}) == contacts["id"]
+    assert await patch({"parentKey": "people"}) == people["id"]
+    assert await patch({"parentUuid": contacts["uuid"]}) == contacts["id"]
+    both = {"universalDataSourceId": people["id"], "parentId": contacts["id"]}
+    assert await patch(both) == people["id"]
+    # A PATCH without it, and a PUT without it, keep it.
+    assert await patch({"name": "Tasks"}) == people["id"]
+    r = await client.put(f"/data-sources/{ds['id']}", json={"name": "T"}, headers=admin)
+    assert r.json()["universalDataSourceId"] == people["id"]
+    r = await client.put(
+        f"/data-sources/{ds['id']}", json={"universalDataSourceId": contacts["id"]}, headers=admin
+    )
+    assert r.json()["universalDataSourceId"] == contacts["id"]
+
+    # The same under /integrations/{integration}/data-sources.
+    r = await client.post(
+        "/integrations/hubspot/data-sources",
+        json={"key": "deals", "universalDataSourceId": people["id"]},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    deals = r.json()
+    assert deals["universalDataSourceId"] == people["id"]
+    item = "/integrations/hubspot/data-sources/deals"
+    assert await patch({"universalDataSourceId": contacts["id"]}, item) == contacts["id"]
+    r = await client.put(item, json={"universalDataSourceId": people["id"]}, headers=admin)
+    assert r.status_code == 200 and r.json()["universalDataSourceId"] == people["id"]
+    r = await client.get(item, headers=admin)
+    assert r.json()["universalDataSourceId"] == people["id"]
+
+
+async def test_list_by_universal_data_source_id(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    admin = tenant.admin
+    await integration(client, tenant, "hubspot")
+    contacts = await create(client, tenant, key="contacts")
+    people = await create(client, tenant, key="people")
+    a = await create(
+        client, tenant, key="a", integrationKey="hubspot", universalDataSourceId=contacts["id"]
+    )
+    b = await create(client, tenant, key="b", integrationKey="hubspot", parentId=people["id"])
+    c = await create(client, tenant, key="c", integrationKey="hubspot")
+
+    async def ids(path: str) -> list[str]:
+        r = await client.get(path, headers=admin)
+        assert r.status_code == 200, r.text
+        return [item["id"] for item in r.json()["items"]]
+
+    for name in ("universalDataSourceId", "parentId", "universalParentId"):
+        assert await ids(f"/data-sources?{name}={contacts['id']}") == [a["id"]]
+    # @integration-app/sdk's `null`: those that specialise no universal data source.
+    nothing = [contacts["id"], people["id"], c["id"]]
+    assert await ids("/data-sources?universalDataSourceId=null") == nothing
+    assert await ids("/data-sources?universalDataSourceId=nope") == []
+    assert await ids(f"/data-sources?universalDataSourceId={people['id']}&isUniversal=true") == []
+    under = "/integrations/hubspot/data-sources"
+    assert await ids(f"{under}?universalDataSourceId={people['id']}") == [b["id"]]
+    assert await ids(f"{under}?parentId={people['id']}") == [b["id"]]
+    assert await ids(f"{under}?universalDataSourceId=null") == [c["id"]]
+    assert await ids(under) == [a["id"], b["id"], c["id"]]
+
+
+async def test_integration_id_null_lists_universal_data_sources(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """`dataSources.find({integrationId: 'null'})` (@integration-app/sdk 1.14.1)."""
+    await integration(client, tenant, "hubspot")
+    universal = await create(client, tenant, key="contacts", name="Contacts")
+    other = await create(client, tenant, key="people")
+    await create(client, tenant, key="contacts", integrationKey="hubspot")
+    r = await client.get("/data-sources?integrationId=null", headers=tenant.admin)
+    assert r.status_code == 200, r.text
+    assert [item["id"] for item in r.json()["items"]] == [universal["id"], other["id"]]
+    r = await client.get("/data-sources?integrationId=null&search=cont", headers=tenant.admin)
+    assert [item["id"] for item in r.json()["items"]] == [universal["id"]]
+    r = await client.get("/data-sources?integrationId=null", headers=tenant.customer("alice"))
+    assert len(r.json()["items"]) == 2
+    # A real integration id still has to exist.
+    r = await client.get("/data-sources?integrationId=nope", headers=tenant.admin)
+    assert_error(r, 404, "not_found")
+
+
+async def test_universal_data_source_id_must_name_a_live_universal_data_source(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    admin = tenant.admin
+    await integration(client, tenant, "hubspot")
+    specific = await create(client, tenant, key="specific", integrationKey="hubspot")
+    archived = await create(client, tenant, key="old")
+    await client.delete(f"/data-sources/{archived['id']}", headers=admin)
+    r = await client.post("/data-sources", json={"key": "elsewhere"}, headers=other_tenant.admin)
+    elsewhere = r.json()
+    universal = await create(client, tenant, key="contacts")
+    before = await tenant.count(DataSource)
+
+    async def refused(body: dict[str, Any], status: int) -> dict[str, Any]:
+        r = await client.post(
+            "/data-sources", json={"key": "x", "integrationKey": "hubspot", **body}, headers=admin
+        )
+        return assert_error(r, status, "not_found" if status == 404 else None)
+
+    await refused({"universalDataSourceId": "nope"}, 404)
+    await refused({"universalDataSourceId": elsewhere["id"]}, 404)
+    await refused({"parentKey": "old"}, 404)
+    for body in (
+        {"universalDataSourceId": specific["id"]},
+        {"universalDataSourceId": archived["id"]},
+        {"parentId": archived["id"]},
+    ):
+        issues = (await refused(body, 400))["data"]["issues"]
+        assert issues[0]["path"] == next(iter(body)), issues
+    # Only an integration-specific data source specialises a universal one.
+    r = await client.post(
+        "/data-sources", json={"key": "y", "universalDataSourceId": universal["id"]}, headers=admin
+    )
+    assert assert_error(r, 400)["data"]["issues"][0]["path"] == "universalDataSourceId"
+    r = await client.patch(
+        f"/data-sources/{universal['id']}",
+        json={"universalDataSourceId": universal["id"]},
+        headers=admin,
+    )
+    assert_error(r, 400)
+    r = await client.patch(
+        f"/data-sources/{specific['id']}", json={"universalDataSourceId": "nope"}, headers=admin
+    )
+    assert_error(r, 404, "not_found")
+    assert await tenant.count(DataSource) == before
+    r = await client.get(f"/data-sources/{specific['id']}", headers=admin)
+    assert r.json()["revision"] == "1" and "universalDataSourceId" not in r.json()
+
+
+async def test_a_data_source_made_universal_specialises_nothing(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await integration(client, tenant, "hubspot")
+    contacts = await create(client, tenant, key="contacts")
+    ds = await create(
+        client, tenant, key="tasks", integrationKey="hubspot", universalDataSourceId=contacts["id"]
+    )
+    r = await client.patch(
+        f"/data-sources/{ds['id']}", json={"isUniversal": True}, headers=tenant.admin
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["isUniversal"] is True and "universalDataSourceId" not in r.json()
+
+
+async def test_instances_carry_the_universal_data_source_id(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Contract §9: an instance names the universal data source involved."""
+    await integration(client, tenant, "hubspot")
+    contacts = await create(client, tenant, key="contacts", udm="contacts")
+    ds = await create(
+        client, tenant, key="tasks", integrationKey="hubspot", universalDataSourceId=contacts["id"]
+    )
+    alice = tenant.customer("alice")
+    r = await client.post("/connections", json={"integrationKey": "hubspot"}, headers=alice)
+    connection = r.json()
+    r = await client.get(
+        f"/connections/{connection['id']}/data-sources/tasks?autoCreate=true", headers=alice
+    )
+    assert r.status_code == 200, r.text
+    instance = r.json()
+    assert instance["dataSourceId"] == ds["id"]
+    assert instance["universalDataSourceId"] == contacts["id"]
+    r = await client.get(
+        "/data-source-instances", params={"universalDataSourceId": contacts["id"]}, headers=alice
+    )
+    assert [item["id"] for item in r.json()["items"]] == [instance["id"]]

@@ -90,7 +90,7 @@ def test_validation_is_400_never_422() -> None:
 def test_every_error_is_the_error_shape() -> None:
     error = DOCUMENT["components"]["schemas"]["Error"]
     assert set(error["properties"]) == {"type", "key", "message", "data"}
-    assert error["required"] == ["type", "message"]
+    assert error["required"] == ["type", "key", "message"]
     for _path, _method, op in operations():
         for status, response in op["responses"].items():
             if status.startswith(("4", "5")):

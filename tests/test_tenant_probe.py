@@ -300,9 +300,10 @@ BODIES: dict[str, BodyBuilder] = {
         **_pick(
             i,
             [
-                ("parentId", world(PARENT).definitions.universal_source_id),
+                ("universalDataSourceId", world(PARENT).definitions.universal_source_id),
                 ("parentKey", world(PARENT).definitions.universal_source_key),
                 ("parentUuid", None),
+                ("parentId", world(PARENT).definitions.universal_source_id),
             ],
         ),
     },
@@ -589,7 +590,7 @@ def test_the_filler_covers_every_operation(document: Json) -> None:
             continue
         if op.body in schemas:
             sent: set[str] = set()
-            for i in range(3):
+            for i in range(4):  # the most alternatives a body picks among
                 built = BODIES[op.body](lambda role: _PLACEHOLDER, i)
                 sent |= set(built)
             unknown = (

@@ -4,7 +4,7 @@ No `from __future__ import annotations` here: FastAPI reads the closures' annota
 runtime, and they name the models passed in.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
@@ -15,6 +15,14 @@ from datalinks.core.query import parse_bool
 from datalinks.core.repository import ElementRepository
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import change_set
+
+# The operationId verb of each write, per HTTP method. Membrane's verbs differ by element
+# (its PUT is `updateCustomer` but `replaceDataSource`, its DELETE `deleteCustomer` but
+# `archiveConnection`), so elements Membrane has pass its verbs; datalinks' own keep these.
+OWN_VERBS: Mapping[str, str] = {"PUT": "put", "PATCH": "update", "DELETE": "archive"}
+# Membrane's verbs for customers and data link tables, and for integrations and connections.
+UPDATE_PATCH_DELETE: Mapping[str, str] = {"PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+UPDATE_PATCH_ARCHIVE: Mapping[str, str] = {"PUT": "update", "PATCH": "patch", "DELETE": "archive"}
 
 
 def add_element_routes(
@@ -30,10 +38,12 @@ def add_element_routes(
     admin_writes: bool = True,
     include_get: bool = True,
     no_ops: tuple[str, ...] = (),
+    verbs: Mapping[str, str] = OWN_VERBS,
 ) -> None:
     """Adds `GET/PUT/PATCH/DELETE {path}/{selector}` and `POST …/restore` for one element.
 
-    `name` is the operationId stem (`DataLinkTable` → getDataLinkTable, …); writes need an admin
+    `name` is the operationId stem (`DataLinkTable` → getDataLinkTable, …) and `verbs` the
+    prefixes of the PUT, PATCH and DELETE ids (see OWN_VERBS); writes need an admin
     token unless `admin_writes` is off (then the repository's scope is the only guard);
     `prepare` may check or translate a change set before it is saved; `include_get=False`
     leaves the GET to the caller (a route that also answers for instances). Each name in
@@ -90,13 +100,21 @@ def add_element_routes(
             item, get, methods=["GET"], operation_id=f"get{name}", response_model=out_model
         )
     router.add_api_route(
-        item, put, methods=["PUT"], operation_id=f"put{name}", response_model=out_model
+        item, put, methods=["PUT"], operation_id=f"{verbs['PUT']}{name}", response_model=out_model
     )
     router.add_api_route(
-        item, patch, methods=["PATCH"], operation_id=f"update{name}", response_model=out_model
+        item,
+        patch,
+        methods=["PATCH"],
+        operation_id=f"{verbs['PATCH']}{name}",
+        response_model=out_model,
     )
     router.add_api_route(
-        item, archive, methods=["DELETE"], operation_id=f"archive{name}", response_class=Response
+        item,
+        archive,
+        methods=["DELETE"],
+        operation_id=f"{verbs['DELETE']}{name}",
+        response_class=Response,
     )
     router.add_api_route(
         f"{item}/restore",
@@ -104,6 +122,24 @@ def add_element_routes(
         methods=["POST"],
         operation_id=f"restore{name}",
         response_model=out_model,
+    )
+
+
+def add_dependencies_route(router: ApiRouter, *, path: str, name: str, repo_dep: Any) -> None:
+    """`GET {path}/{selector}/dependencies` (operationId get{name}Dependencies): in Membrane,
+    the elements this one needs to work (flows, connectors, parents); an element here needs
+    nothing, so once it is found the answer is an empty list."""
+
+    async def dependencies(selector: str, repo: repo_dep) -> list[dict[str, Any]]:
+        await repo.get(selector)
+        return []
+
+    router.add_api_route(
+        f"{path}/{{selector}}/dependencies",
+        dependencies,
+        methods=["GET"],
+        operation_id=f"get{name}Dependencies",
+        response_model=list[dict[str, Any]],
     )
 
 

@@ -122,6 +122,11 @@ SUMMARIES = {
     "runDataSourceInstanceCollection": "Run a collection operation (not served)",
     "getDataSourceInstanceCollection": "Get the collection (not served)",
     "dataSourceInstanceUnifiedFieldsToNative": "Unified fields to native (not served)",
+    # Membrane's names: a DELETE that archives, and its "data locations" for our collections.
+    "deleteCustomer": "Archive a customer",
+    "deleteDataLinkTable": "Archive a data link table",
+    "getIntegrationDataLocations": "Get data collections",
+    "getIntegrationDataLocationByKey": "Get a data collection",
 }
 VERBS = {
     "get": "Get",
@@ -137,7 +142,12 @@ VERBS = {
     "setup": "Set up",
     "reset": "Reset",
     "refresh": "Refresh",
+    "clone": "Clone",
 }
+# Membrane's ids call a PUT `update…` or `replace…` and a PATCH `patch…`, datalinks' own call
+# them `put…` and `update…`: the summary follows the method, so every PUT reads "Replace".
+WRITE_VERBS = frozenset({"put", "update", "patch", "replace"})
+METHOD_VERBS = {"put": "Replace", "patch": "Update"}
 
 # Response fields the models type loosely but the service answers from a fixed set.
 RESPONSE_ENUMS = {("DataLink", "direction"): ["import", "export"]}
@@ -246,7 +256,7 @@ def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
 def _document_operation(op: Operation) -> None:
     spec = op.spec
     if op.route.summary is None:
-        spec["summary"] = SUMMARIES.get(op.id) or summary_of(op.id)
+        spec["summary"] = SUMMARIES.get(op.id) or summary_of(op.id, op.method)
     _parameters(op)
     if op.id in LINK_BODY_ON_DELETE:
         spec["requestBody"] = {
@@ -264,16 +274,18 @@ def _document_operation(op: Operation) -> None:
     spec.update({**ordered, **rest})
 
 
-def summary_of(operation_id: str) -> str:
+def summary_of(operation_id: str, method: str = "") -> str:
     """`archiveIntegrationDataSource` → "Archive an integration data source"."""
     words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", operation_id)
     verb, noun = words[0], " ".join(word.lower() for word in words[1:])
-    if verb not in VERBS or not noun:
+    label = METHOD_VERBS.get(method) if verb in WRITE_VERBS else None
+    label = label or VERBS.get(verb)
+    if label is None or not noun:
         return " ".join([words[0].capitalize(), *(w.lower() for w in words[1:])])
     if verb == "list" or noun.endswith("s"):
-        return f"{VERBS[verb]} {noun}"
+        return f"{label} {noun}"
     article = "an" if noun[0] in "aeiou" else "a"
-    return f"{VERBS[verb]} {article} {noun}"
+    return f"{label} {article} {noun}"
 
 
 def _read_by_hand(op: Operation) -> tuple[str, ...]:

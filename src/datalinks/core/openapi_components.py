@@ -294,7 +294,8 @@ SHARED_PARAMETERS: dict[str, Json] = {
     "IntegrationId": _query(
         "integrationId",
         "The integration, by id: selects the caller's only live connection to it (and, for a "
-        "data source key, which integration's data source is meant).",
+        "data source key, which integration's data source is meant). Listing data sources, "
+        "`null` means universal ones only.",
         KEY,
     ),
     "IntegrationKey": _query(
@@ -434,4 +435,5 @@ OPERATION_EXAMPLES: dict[str, Any] = {
     "getHealth": {"status": "ok"},
     "getReadiness": {"status": "ready"},
     "getDataLinkTableDependencies": [],
+    "getDataSourceDependencies": [],
 }

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.element_routes import add_element_routes
+from datalinks.core.element_routes import UPDATE_PATCH_DELETE, add_element_routes
 from datalinks.core.errors import NotFound, ValidationFailed
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
@@ -95,4 +95,5 @@ add_element_routes(
     write_model=schemas.CustomerWrite,
     out_model=schemas.Customer,
     keep=REQUIRED,
+    verbs=UPDATE_PATCH_DELETE,
 )

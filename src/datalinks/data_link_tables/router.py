@@ -5,7 +5,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.element_routes import add_element_routes, add_list_route
+from datalinks.core.element_routes import (
+    UPDATE_PATCH_DELETE,
+    add_dependencies_route,
+    add_element_routes,
+    add_list_route,
+)
 from datalinks.core.errors import ValidationFailed
 from datalinks.core.routing import ApiRouter
 from datalinks.core.selectors import connection_selector, instance_selector
@@ -86,14 +91,7 @@ async def export_table(selector: str, repo: RepoDep) -> DataLinkTable:
     return await repo.get(selector)
 
 
-@router.get(
-    "/data-link-tables/{selector}/dependencies",
-    operation_id="getDataLinkTableDependencies",
-    response_model=list[Any],
-)
-async def table_dependencies(selector: str, repo: RepoDep) -> list[Any]:
-    await repo.get(selector)
-    return []
+add_dependencies_route(router, path="/data-link-tables", name="DataLinkTable", repo_dep=RepoDep)
 
 
 add_element_routes(
@@ -106,4 +104,5 @@ add_element_routes(
     keep=REQUIRED,
     include_get=False,
     no_ops=("refresh",),
+    verbs=UPDATE_PATCH_DELETE,
 )

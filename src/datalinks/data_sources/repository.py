@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy import Select, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datalinks.core.auth import Principal
-from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
+from datalinks.core.errors import AlreadyExists, BadRequest, NotFound, ValidationFailed
 from datalinks.core.pagination import PageParams
 from datalinks.core.repository import ElementRepository
 from datalinks.core.search import search_filter
@@ -22,14 +25,32 @@ from datalinks.data_source_instances.paths import (
 from datalinks.data_sources.collections import DataCollectionRepository
 from datalinks.data_sources.schemas import DataSourceExport
 from datalinks.integrations.repository import named_element_values
-from datalinks.models import DataSource, Integration
+from datalinks.models import DataSource, Integration, new_id
+from datalinks.models.base import KEY_MAX
 from datalinks.models.data_source import (
     DEFAULT_FULL_SYNC_INTERVAL_SECONDS,
     DEFAULT_PULL_UPDATES_INTERVAL_SECONDS,
 )
 
 INTEGRATION_REFS = ("integration_id", "integration_key", "integration_uuid")
-PARENT_REFS = ("parent_id", "parent_key", "parent_uuid")
+# The fields that name the universal data source a data source specialises; when several
+# are sent, the first of them here wins.
+PARENT_REFS = ("universal_data_source_id", "parent_id", "parent_key", "parent_uuid")
+# What a clone copies; it gets its own id, uuid, key, revision and timestamps.
+CLONED = (
+    "name",
+    "description",
+    "meta",
+    "integration_id",
+    "parent_id",
+    "udm",
+    "collection_key",
+    "collection_parameters",
+    "pull_updates_interval_seconds",
+    "full_sync_interval_seconds",
+)
+# Each attempt loses only to a clone committed meanwhile, so a handful is plenty.
+CLONE_ATTEMPTS = 10
 COLLECTION_FIELDS = ("integration_id", "collection_key", "collection_parameters")
 # Accepted on a data source's body and not stored on it: derived, or an instance's own setting.
 IGNORED = ("default_path", "subscribed_to", "subscriptions")
@@ -68,13 +89,22 @@ def collection_from_path(changes: dict[str, Any], field: str = "path") -> None:
             raise ValidationFailed.field("collectionParameters", str(exc)) from None
 
 
+def _universal_cannot_specialise() -> ValidationFailed:
+    return ValidationFailed.field(
+        "universalDataSourceId",
+        "only an integration-specific data source specialises a universal one",
+    )
+
+
 @dataclass(frozen=True)
 class SourceFilters:
     search: str | None = None
     include_archived: bool = False
     integration_id: str | None = None
     is_universal: bool | None = None
-    parent_id: str | None = None
+    universal_data_source_id: str | None = None
+    # Only those that specialise no universal data source (`universalDataSourceId=null`).
+    no_universal_data_source: bool = False
     id: str | None = None
 
 
@@ -118,8 +148,10 @@ class DataSourceRepository(ElementRepository[DataSource]):
                 if filters.is_universal
                 else DataSource.integration_id.is_not(None)
             )
-        if filters.parent_id:
-            stmt = stmt.where(DataSource.parent_id == filters.parent_id)
+        if filters.universal_data_source_id:
+            stmt = stmt.where(DataSource.parent_id == filters.universal_data_source_id)
+        if filters.no_universal_data_source:
+            stmt = stmt.where(DataSource.parent_id.is_(None))
         if filters.id:
             stmt = stmt.where(DataSource.id == filters.id)
         return await self.page(stmt, params)
@@ -271,22 +303,28 @@ class DataSourceRepository(ElementRepository[DataSource]):
         return rows[0]
 
     async def _parent(self, values: dict[str, Any]) -> str | None:
-        parent_id, key, uuid = (values.pop(name, None) for name in PARENT_REFS)
-        if not (parent_id or key or uuid):
+        """The live universal data source `universalDataSourceId` (or an alias) names; pops
+        them all."""
+        refs = {name: values.pop(name, None) for name in PARENT_REFS}
+        name, value = next(((n, v) for n, v in refs.items() if v), (None, None))
+        if name is None:
             return None
-        column, value = (
-            (DataSource.id, parent_id)
-            if parent_id
-            else (DataSource.key, key)
-            if key
-            else (DataSource.uuid, uuid)
+        field = to_camel(name)
+        column = {"parent_key": DataSource.key, "parent_uuid": DataSource.uuid}.get(
+            name, DataSource.id
         )
-        stmt = self.scoped().where(column == value, DataSource.integration_id.is_(None))
+        stmt = self.scoped().where(column == value)
         if column is not DataSource.id:
-            stmt = self.live(stmt)
+            # Keys and uuids name live elements, and a key is unique only within one scope:
+            # here, the universal data sources.
+            stmt = self.live(stmt).where(DataSource.integration_id.is_(None))
         found = await self._first(stmt)
         if found is None:
-            raise NotFound(f"Universal parent data source {value!r} not found")
+            raise NotFound(f"Universal data source {value!r} ({field}) not found")
+        if found.integration_id is not None:
+            raise ValidationFailed.field(field, "names an integration-specific data source")
+        if found.archived_at is not None:
+            raise ValidationFailed.field(field, "names an archived data source")
         return found.id
 
     async def _integration_id(self, values: dict[str, Any]) -> str | None:
@@ -311,6 +349,8 @@ class DataSourceRepository(ElementRepository[DataSource]):
         values = {name: value for name, value in values.items() if name not in IGNORED}
         integration_id = await self._integration_id(values)
         parent_id = await self._parent(values)
+        if parent_id is not None and integration_id is None:
+            raise _universal_cannot_specialise()
         collection_from_path(values)
         await self.collections.check_choice(
             integration_id, values.get("collection_key"), values.get("collection_parameters")
@@ -334,11 +374,15 @@ class DataSourceRepository(ElementRepository[DataSource]):
         else:
             for name in (*INTEGRATION_REFS, "is_universal"):
                 changes.pop(name, None)
-        if any(changes.get(name) for name in PARENT_REFS):
-            changes["parent_id"] = await self._parent(changes)
-        else:
-            for name in PARENT_REFS:
-                changes.pop(name, None)
+        parent_id = await self._parent(changes)
+        universal = changes.get("integration_id", element.integration_id) is None
+        if parent_id is not None:
+            if universal:
+                raise _universal_cannot_specialise()
+            changes["parent_id"] = parent_id
+        elif universal and element.parent_id is not None:
+            # Made universal, it specialises nothing any more.
+            changes["parent_id"] = None
         collection_from_path(changes)
         if any(name in changes for name in COLLECTION_FIELDS):
             after = {name: changes.get(name, getattr(element, name)) for name in COLLECTION_FIELDS}
@@ -346,6 +390,54 @@ class DataSourceRepository(ElementRepository[DataSource]):
                 after["integration_id"], after["collection_key"], after["collection_parameters"]
             )
         return await super().save(element, changes)
+
+    async def clone(self, source: DataSource) -> DataSource:
+        """A live copy of `source` with a new id and uuid and the first free key of
+        `{key}-copy`, `{key}-copy-2`, …: two clones racing for a key meet in the unique index,
+        and the one that loses takes the next free key."""
+        if source.integration_id is not None:
+            integration = await self.session.get_one(Integration, source.integration_id)
+            if integration.archived_at is not None:
+                raise BadRequest("The integration is archived")
+        copied = {name: getattr(source, name) for name in CLONED}
+        for _ in range(CLONE_ATTEMPTS):
+            stmt = (
+                insert(DataSource)
+                .values(
+                    id=new_id(),
+                    uuid=str(uuid4()),
+                    key=await self._free_copy_key(source),
+                    workspace_id=self.principal.workspace_id,
+                    **copied,
+                )
+                .on_conflict_do_nothing(
+                    index_elements=["workspace_id", "integration_id", "key"],
+                    index_where=DataSource.archived_at.is_(None),
+                )
+                .returning(DataSource.id)
+            )
+            created = (await self.session.execute(stmt)).scalar_one_or_none()
+            if created is not None:
+                return await self.session.get_one(DataSource, created)
+        raise AlreadyExists("Every key tried for the copy was taken meanwhile; retry")
+
+    async def _free_copy_key(self, source: DataSource) -> str:
+        # Room for "-copy-" and any count, so that every candidate shares one stem.
+        stem = f"{source.key[: KEY_MAX - 16]}-copy"
+        stmt = (
+            self.live(self.scoped())
+            .where(
+                DataSource.integration_id.is_not_distinct_from(source.integration_id),
+                DataSource.key.startswith(stem, autoescape=True),
+            )
+            .with_only_columns(DataSource.key)
+        )
+        taken = set((await self.session.execute(stmt)).scalars())
+        key, count = stem, 1
+        while key in taken:
+            count += 1
+            key = f"{stem}-{count}"
+        return key
 
     @staticmethod
     def defaults(row: DataSource) -> dict[str, Any]:

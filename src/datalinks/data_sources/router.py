@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Response
 
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.element_routes import add_element_routes
+from datalinks.core.element_routes import add_dependencies_route, add_element_routes
 from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
@@ -36,6 +36,7 @@ KEEP = frozenset(
         "integration_id",
         "integration_key",
         "integration_uuid",
+        "universal_data_source_id",
         "parent_id",
         "parent_key",
         "parent_uuid",
@@ -43,6 +44,9 @@ KEEP = frozenset(
     }
 )
 LAYERS = ("universal", "integration", "connection")
+# What @integration-app/sdk sends for "none": `integrationId=null` (universal data sources
+# only), `universalDataSourceId=null` (those that specialise no universal one).
+NULL = "null"
 SourceOrInstance = schemas.DataSource | DataSourceInstance
 
 
@@ -52,6 +56,8 @@ async def repository(
     """`integrationId`/`integrationKey` in the query say which integration a key means."""
     repo = DataSourceRepository(session, principal)
     integration_id = request.query_params.get("integrationId") or None
+    if integration_id == NULL:
+        integration_id = None
     integration_key = request.query_params.get("integrationKey") or None
     if integration_id or integration_key:
         repo.integration = await repo.integration_by(integration_id, integration_key, None)
@@ -107,6 +113,14 @@ async def _flat_instance(
     )
 
 
+def _universal_filter(*values: str | None) -> dict[str, Any]:
+    """The SourceFilters of `universalDataSourceId` or an alias of it (the first one sent)."""
+    value = next((value for value in values if value), None)
+    if value == NULL:
+        return {"no_universal_data_source": True}
+    return {"universal_data_source_id": value}
+
+
 def _resolved(resolved: ResolvedInstance | None) -> ResolvedInstance:
     if resolved is None:
         raise NotFound("No data source instance for this data source and connection")
@@ -128,14 +142,24 @@ async def list_data_sources(
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
     is_universal: Annotated[str | None, Query(alias="isUniversal")] = None,
     layer: str | None = None,
+    universal_data_source_id: Annotated[
+        str | None,
+        Query(
+            alias="universalDataSourceId",
+            description="Only those that specialise this universal data source (`null`: "
+            "those that specialise none). `parentId` and `universalParentId` are aliases.",
+        ),
+    ] = None,
     parent_id: Annotated[str | None, Query(alias="parentId")] = None,
     universal_parent_id: Annotated[str | None, Query(alias="universalParentId")] = None,
     data_source_id: Annotated[str | None, Query(alias="dataSourceId")] = None,
+    # Read by `repository` too, which names the integration; only `null` matters here.
+    integration_id: Annotated[str | None, Query(alias="integrationId")] = None,
 ) -> dict[str, Any]:
     if layer and layer not in LAYERS:
         raise ValidationFailed.field("layer", f"must be one of {', '.join(LAYERS)}")
     universal = parse_bool("isUniversal", is_universal)
-    if layer == "universal":
+    if layer == "universal" or integration_id == NULL:
         universal = True
     elif layer == "integration":
         universal = False
@@ -144,8 +168,8 @@ async def list_data_sources(
         include_archived=bool(parse_bool("includeArchived", include_archived)),
         integration_id=repo.integration.id if repo.integration else None,
         is_universal=universal,
-        parent_id=parent_id or universal_parent_id,
         id=data_source_id,
+        **_universal_filter(universal_data_source_id, parent_id, universal_parent_id),
     )
     items, cursor = await repo.find(filters, page)
     return {"items": items, "cursor": cursor}
@@ -199,7 +223,7 @@ async def _update(
 
 
 @router.put(
-    "/data-sources/{selector}", operation_id="putDataSource", response_model=SourceOrInstance
+    "/data-sources/{selector}", operation_id="replaceDataSource", response_model=SourceOrInstance
 )
 async def put_data_source(
     selector: str, request: Request, body: schemas.DataSourceWrite, repo: RepoDep
@@ -208,7 +232,7 @@ async def put_data_source(
 
 
 @router.patch(
-    "/data-sources/{selector}", operation_id="updateDataSource", response_model=SourceOrInstance
+    "/data-sources/{selector}", operation_id="patchDataSource", response_model=SourceOrInstance
 )
 async def patch_data_source(
     selector: str, request: Request, body: schemas.DataSourceWrite, repo: RepoDep
@@ -295,6 +319,21 @@ async def export_data_source(selector: str, repo: RepoDep) -> schemas.DataSource
     return await repo.export(await repo.get(selector))
 
 
+@router.post(
+    "/data-sources/{selector}/clone",
+    operation_id="cloneDataSource",
+    response_model=schemas.DataSource,
+)
+async def clone_data_source(selector: str, repo: RepoDep) -> DataSource:
+    """A copy under a new id, uuid and key; an archived data source (named by id) may be
+    cloned too, and its copy is live."""
+    repo.principal.require_admin()
+    return await repo.clone(await repo.get(selector))
+
+
+add_dependencies_route(router, path="/data-sources", name="DataSource", repo_dep=RepoDep)
+
+
 # --- under an integration ---------------------------------------------------------------
 
 
@@ -308,11 +347,21 @@ async def list_integration_data_sources(
     page: Annotated[PageParams, Depends(page_params)],
     search: str | None = None,
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    universal_data_source_id: Annotated[
+        str | None,
+        Query(
+            alias="universalDataSourceId",
+            description="Only those that specialise this universal data source (`null`: "
+            "those that specialise none). `parentId` is an alias.",
+        ),
+    ] = None,
+    parent_id: Annotated[str | None, Query(alias="parentId")] = None,
 ) -> dict[str, Any]:
     filters = SourceFilters(
         search=search,
         include_archived=bool(parse_bool("includeArchived", include_archived)),
         integration_id=repo.context().id,
+        **_universal_filter(universal_data_source_id, parent_id),
     )
     items, cursor = await repo.find(filters, page)
     return {"items": items, "cursor": cursor}
@@ -347,7 +396,7 @@ add_element_routes(
 
 @router.get(
     "/integrations/{integration}/data",
-    operation_id="getDataCollections",
+    operation_id="getIntegrationDataLocations",
     response_model=list[schemas.DataCollectionListItem],
 )
 async def list_data_collections(repo: IntegrationRepoDep) -> list[Any]:
@@ -356,7 +405,7 @@ async def list_data_collections(repo: IntegrationRepoDep) -> list[Any]:
 
 @router.get(
     "/integrations/{integration}/data/{collection_key}",
-    operation_id="getDataCollection",
+    operation_id="getIntegrationDataLocationByKey",
     response_model=schemas.DataCollectionSpec,
 )
 async def get_data_collection(collection_key: str, repo: IntegrationRepoDep) -> Any:

@@ -35,6 +35,9 @@ class DataSourceWrite(NamedElementWrite):
     integration_id: Key | None = None
     integration_key: Key | None = None
     integration_uuid: Key | None = None
+    # The universal data source this one specialises (returned under this name); the
+    # parent* fields below name it too.
+    universal_data_source_id: Key | None = None
     parent_id: Key | None = None
     parent_key: Key | None = None
     parent_uuid: Key | None = None
@@ -56,7 +59,7 @@ class DataSourceWrite(NamedElementWrite):
 
 class DataSource(NamedElementOut):
     integration_id: str | None = None
-    parent_id: str | None = None
+    universal_data_source_id: str | None = None
     is_universal: bool
     udm: str | None = None
     collection_key: str | None = None
@@ -77,6 +80,7 @@ class DataSource(NamedElementOut):
         path = compute_path(data.collection_key, data.collection_parameters)
         return {
             **values,
+            "universal_data_source_id": data.parent_id,
             "is_universal": data.integration_id is None,
             "path": path,
             "default_path": path,
@@ -91,7 +95,6 @@ _ROW_FIELDS = (
     "description",
     "meta",
     "integration_id",
-    "parent_id",
     "udm",
     "collection_key",
     "collection_parameters",

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.element_routes import add_element_routes, add_list_route
+from datalinks.core.element_routes import UPDATE_PATCH_ARCHIVE, add_element_routes, add_list_route
 from datalinks.core.errors import ValidationFailed
 from datalinks.core.routing import ApiRouter
 from datalinks.db.session import SessionDep
@@ -60,4 +60,5 @@ add_element_routes(
     out_model=schemas.Integration,
     keep=REQUIRED,
     no_ops=("setup",),
+    verbs=UPDATE_PATCH_ARCHIVE,
 )
