@@ -1,13 +1,16 @@
-"""The official `@membranehq/sdk` driving a real datalinks server (tests/sdk, `node --test`).
+"""The official SDKs driving a real datalinks server (tests/sdk, `node --test`).
 
 The Python suite starts `datalinks serve` as a subprocess on the session's test database, then
-runs each `tests/sdk/*.test.mjs` file as one pytest test. This is the compatibility check
-that matters most: the SDK's own request building, query encoding, token minting and error
-typing against our HTTP surface, with no Python client in between.
+runs each `tests/sdk/*.test.mjs` file as one pytest test per SDK package in tests/sdk's
+package.json (`@membranehq/sdk` and its predecessor `@integration-app/sdk`, which code written
+before the rename still uses). This is the compatibility check that matters most: each SDK's
+own request building, query encoding, token minting and error typing against our HTTP
+surface, with no Python client in between.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -22,6 +25,13 @@ from tests.node import node_version, npm_ci_if_stale
 
 SDK_DIR = Path(__file__).resolve().parent / "sdk"
 SDK_TEST_FILES = sorted(SDK_DIR.glob("*.test.mjs"))
+# Every file runs once per SDK; lib.mjs picks the package from DATALINKS_SDK_PACKAGE. (The
+# other dependencies, such as jsonwebtoken for the docs' token recipe, are helpers.)
+SDK_PACKAGES = sorted(
+    name
+    for name in json.loads((SDK_DIR / "package.json").read_text())["dependencies"]
+    if name.endswith("/sdk")
+)
 # `--test-reporter` (needed to read the summary reliably) arrived in Node 18.15.
 MIN_NODE = (18, 15)
 NODE_TIMEOUT_SECONDS = 300.0
@@ -52,12 +62,16 @@ def _summary(output: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("test_file", SDK_TEST_FILES, ids=lambda path: path.stem)
-def test_sdk(test_file: Path, node_toolchain: NodeToolchain, live_server: LiveServer) -> None:
+@pytest.mark.parametrize("package", SDK_PACKAGES)
+def test_sdk(
+    package: str, test_file: Path, node_toolchain: NodeToolchain, live_server: LiveServer
+) -> None:
+    where = f"{test_file.name} on {package}"
     log_offset = live_server.log_size()
     result = subprocess.run(
         [node_toolchain.node, "--test", "--test-reporter=tap", test_file.name],
         cwd=SDK_DIR,
-        env=live_server.env(),
+        env={**live_server.env(), "DATALINKS_SDK_PACKAGE": package},
         capture_output=True,
         text=True,
         timeout=NODE_TIMEOUT_SECONDS,
@@ -66,16 +80,16 @@ def test_sdk(test_file: Path, node_toolchain: NodeToolchain, live_server: LiveSe
     # The server logs warnings and errors only (tracebacks of 500s among them): what it said
     # while this file ran is the other half of a failure.
     assert result.returncode == 0, (
-        f"node --test {test_file.name} failed:\n{output}\n"
+        f"node --test {where} failed:\n{output}\n"
         f"--- datalinks serve log while it ran ---\n{live_server.log_since(log_offset)}"
     )
     # `todo` tests document known gaps against the contract: their failures do not fail the
     # file, but they are listed in the warnings summary, as is one that started to pass.
     for status, name, reason in _TODO.findall(output):
         if status == "ok":
-            message = f"{test_file.name}: todo test now passes, drop its todo mark: {name}"
+            message = f"{where}: todo test now passes, drop its todo mark: {name}"
         else:
-            message = f"{test_file.name}: known gap still open: {name} ({reason})"
+            message = f"{where}: known gap still open: {name} ({reason})"
         warnings.warn(message, stacklevel=1)
     counts = _summary(output)
     skipped = counts.get("skipped", 0)
@@ -85,5 +99,5 @@ def test_sdk(test_file: Path, node_toolchain: NodeToolchain, live_server: LiveSe
     # A file whose every test was skipped (its routes are not there yet) shows as skipped;
     # a partly skipped one passes, but says so in the warnings summary.
     if not counts.get("pass", 0):
-        pytest.skip(f"{test_file.name}: all tests skipped ({reasons})")
-    warnings.warn(f"{test_file.name}: {skipped} test(s) skipped ({reasons})", stacklevel=1)
+        pytest.skip(f"{where}: all tests skipped ({reasons})")
+    warnings.warn(f"{where}: {skipped} test(s) skipped ({reasons})", stacklevel=1)

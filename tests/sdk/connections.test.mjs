@@ -120,20 +120,3 @@ test('errors surface as typed SDK errors with Membrane keys', async () => {
   await assertMembraneError(heidi.connection(`nothing-${sfx}`).get(), 'not_found');
   await assertMembraneError(heidi.connections.create({ integrationKey: `nothing-${sfx}` }), 'not_found');
 });
-
-// Contract §11: SDK-reachable routes that need a live connector answer 501 not_implemented
-// (a clear "datalinks does not do this"), not 404.
-test(
-  'connector-backed connection calls answer 501 not_implemented',
-  async () => {
-    const ivan = tenantClient(`ivan-${sfx}`);
-    const created = await ivan.connections.create({ integrationKey });
-    const connection = ivan.connection(created.id);
-    await assertMembraneError(connection.request('/contacts', {}), 'not_implemented');
-    await assertMembraneError(connection.proxy.get('/contacts'), 'not_implemented');
-    await assertMembraneError(connection.operation('list-contacts').run({}), 'not_implemented');
-    await assertMembraneError(connection.dataCollection('contacts').list({}), 'not_implemented');
-    await assertMembraneError(connection.refreshCredentials(), 'not_implemented');
-    await assertMembraneError(admin.integration(integrationKey).getConnectorSpec(), 'not_implemented');
-  },
-);

@@ -213,8 +213,8 @@ test('links of another customer are out of reach', { skip }, async () => {
 
 test('bad link input is a typed 400', { skip }, async () => {
   const instance = await freshInstance();
-  await assertMembraneError(instance.createLink({ externalRecordId: 'e1', appRecordId: 'a1', direction: 'sideways' }), undefined);
-  await assertMembraneError(instance.createLink({ appRecordId: 'a1', direction: 'import' }), undefined);
+  await assertMembraneError(instance.createLink({ externalRecordId: 'e1', appRecordId: 'a1', direction: 'sideways' }), 'validation_error');
+  await assertMembraneError(instance.createLink({ appRecordId: 'a1', direction: 'import' }), 'validation_error');
   // Without autoCreate, an instance that does not exist yet is a 404.
   tableCount += 1;
   const key = `empty-${sfx}-${tableCount}`;

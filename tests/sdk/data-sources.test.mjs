@@ -238,6 +238,46 @@ test('connection(c).dataSource(k).create() is a bodiless PUT; instanceKey keeps 
   assert.equal((await customer.connection(integrationKey).dataSource(key).get()).id, created.id);
 });
 
+// What a customer's backend does most: name its one connection to the integration by the
+// integration's key, and work on that connection's instance of a data source.
+test('connection(integrationKey).dataSource(k): get with autoCreate, patch, setup, reset, archive, create', { skip: connectionLevelSkip }, async () => {
+  const { key, source } = await freshSource();
+  const accessor = customer.connection(integrationKey).dataSource(key);
+
+  await assertMembraneError(accessor.get(), 'not_found');
+  const instance = assertSchema(DataSourceInstanceApiResponse, await accessor.get({ autoCreate: true }));
+  assert.equal(instance.dataSourceId, source.id);
+  assert.equal(instance.connectionId, connection.id);
+  assert.equal((await customer.connection(connection.id).dataSource(key).get()).id, instance.id);
+
+  const patched = assertSchema(
+    DataSourceInstanceApiResponse,
+    await accessor.patch({ collectionKey: 'tasks', collectionParameters: { projectId: '7' } }),
+  );
+  assert.equal(patched.id, instance.id);
+  assert.equal(patched.path, '/data/tasks?projectId=7');
+  assert.equal(patched.isCustomized, true);
+  assert.equal(assertSchema(DataSourceInstanceApiResponse, await accessor.setup()).id, instance.id);
+  const reset = assertSchema(DataSourceInstanceApiResponse, await accessor.reset());
+  assert.equal(reset.path, '/data/tasks');
+  assert.ok(!reset.isCustomized);
+
+  await accessor.archive();
+  await assertMembraneError(accessor.get(), 'not_found');
+  // create() is a PUT with no body: a fresh instance in the slot the archived one left.
+  const created = assertSchema(DataSourceInstanceApiResponse, await accessor.create());
+  assert.notEqual(created.id, instance.id);
+  assert.equal((await accessor.get()).id, created.id);
+
+  const other = customer.connection(integrationKey).dataSource(key, { instanceKey: 'b' });
+  await assertMembraneError(other.get(), 'not_found');
+  const b = assertSchema(DataSourceInstanceApiResponse, await other.create());
+  assert.equal(b.instanceKey, 'b');
+  assert.notEqual(b.id, created.id);
+  assert.equal((await other.get({ autoCreate: true })).id, b.id);
+  assert.equal((await accessor.get()).id, created.id);
+});
+
 test('dataSourceInstance(selector): get, patch, setup, reset, archive, restore', { skip: instancesSkip }, async () => {
   const { key, source } = await freshSource();
   const selector = { dataSourceKey: key, connectionId: connection.id };
@@ -256,7 +296,7 @@ test('dataSourceInstance(selector): get, patch, setup, reset, archive, restore',
   assert.equal(patched.pullUpdatesIntervalSeconds, 600);
   assert.equal(patched.fullSyncIntervalSeconds, 7200);
   assert.equal(patched.isCustomized, true);
-  await assertMembraneError(accessor.patch({ pullUpdatesIntervalSeconds: 5 }), undefined);
+  await assertMembraneError(accessor.patch({ pullUpdatesIntervalSeconds: 5 }), 'validation_error');
 
   // setup() and reset() discard the body.
   assert.equal(await accessor.setup(), undefined);
@@ -322,7 +362,7 @@ test('a key shared by two integrations needs the integration named', { skip: sou
   const mine = await admin.dataSources.create({ key, integrationId: integration.id });
   const theirs = await admin.dataSources.create({ key, integrationId: other.id });
 
-  await assertMembraneError(admin.dataSource(key).get(), undefined);
+  await assertMembraneError(admin.dataSource(key).get(), 'bad_request');
   assert.equal((await admin.dataSource({ key, integrationKey }).get()).id, mine.id);
   assert.equal((await admin.dataSource({ key, integrationId: other.id }).get()).id, theirs.id);
 });

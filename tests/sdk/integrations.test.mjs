@@ -6,10 +6,12 @@ import { IntegrationApiResponse } from '@membranehq/sdk';
 
 import {
   adminClient,
+  adminFetch,
   assertMembraneError,
   assertPage,
   assertSchema,
   ids,
+  sdkPackage,
   tenantClient,
   uniqueSuffix,
 } from './lib.mjs';
@@ -125,4 +127,28 @@ test('errors surface as typed SDK errors with Membrane keys', async () => {
   const key = `dup-${sfx}`;
   await admin.integrations.create({ key, name: 'Dup' });
   await assertMembraneError(admin.integrations.create({ key, name: 'Dup again' }), 'already_exists');
+});
+
+test('getDataCollections() lists the collections an admin declared', async () => {
+  const key = `asana-${sfx}`;
+  await admin.integrations.create({ key, name: 'Asana' });
+  const schema = { type: 'object', properties: { projectId: { type: 'string' } } };
+  // Neither SDK declares collections: PUT /integrations/{key}/data/{collection} is datalinks' own.
+  await adminFetch('PUT', `/integrations/${key}/data/tasks`, { name: 'Tasks', parametersSchema: schema });
+  await adminFetch('PUT', `/integrations/${key}/data/projects`, {});
+
+  const integration = tenantClient(`collections-${sfx}`).integration(key);
+  const listed = [
+    { type: 'collection', key: 'projects', name: 'projects' },
+    { type: 'collection', key: 'tasks', name: 'Tasks' },
+  ];
+  assert.deepEqual(await integration.getDataCollections(), listed);
+  assert.deepEqual(await integration.getDataCollection('tasks'), { ...listed[1], parametersSchema: schema });
+  if (sdkPackage === '@integration-app/sdk') {
+    // Its older names for the same two requests.
+    assert.deepEqual(await integration.getDataLocations(), listed);
+    assert.deepEqual(await integration.getDataLocation('projects'), listed[0]);
+  }
+  await assertMembraneError(admin.integration(`nothing-${sfx}`).getDataCollections(), 'not_found');
+  await assertMembraneError(integration.getDataCollection('nothing'), 'not_found');
 });

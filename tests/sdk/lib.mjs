@@ -4,10 +4,14 @@
 //   DATALINKS_URL               base URL, passed to the SDK as `apiUri`
 //   DATALINKS_WORKSPACE_KEY     the workspace the server was started with
 //   DATALINKS_WORKSPACE_SECRET  its secret (signs every token below)
+//   DATALINKS_SDK_PACKAGE       the SDK that sends the requests: @membranehq/sdk (the default)
+//                               or @integration-app/sdk, its predecessor; every file runs on both
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { MembraneClient, createPaginationResponseSchema } from '@membranehq/sdk';
+// Responses are checked against @membranehq/sdk's zod schemas whichever SDK sends the requests:
+// @integration-app/sdk exports none, and both read the same wire format.
+import { createPaginationResponseSchema } from '@membranehq/sdk';
 
 function required(name) {
   const value = process.env[name];
@@ -20,6 +24,19 @@ function required(name) {
 export const apiUri = required('DATALINKS_URL');
 export const workspaceKey = required('DATALINKS_WORKSPACE_KEY');
 export const workspaceSecret = required('DATALINKS_WORKSPACE_SECRET');
+export const sdkPackage = process.env.DATALINKS_SDK_PACKAGE || '@membranehq/sdk';
+
+// The same accessors under another client class and error flag; only @membranehq/sdk mints
+// tokens from workspace credentials.
+const SDKS = {
+  '@membranehq/sdk': { client: 'MembraneClient', errorFlag: 'isMembraneError', mintsTokens: true },
+  '@integration-app/sdk': { client: 'IntegrationAppClient', errorFlag: 'isIntegrationAppError', mintsTokens: false },
+};
+const sdk = SDKS[sdkPackage];
+if (!sdk) {
+  throw new Error(`DATALINKS_SDK_PACKAGE=${sdkPackage}: expected one of ${Object.keys(SDKS).join(', ')}`);
+}
+export const Client = (await import(sdkPackage))[sdk.client];
 
 // A random tag per test file, so files can share one server (and one workspace) in any order.
 export function uniqueSuffix() {
@@ -28,7 +45,7 @@ export function uniqueSuffix() {
 
 // HS256 JWT signed with the workspace secret. The SDK cannot mint admin tokens (it only signs
 // `{id, iss, exp}`), so admin tokens and customer tokens with a `name` are minted here.
-export function mintToken(claims, { ttlSeconds = 3600 } = {}) {
+export function mintToken(claims, { ttlSeconds = 3600, secret = workspaceSecret } = {}) {
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({
@@ -37,24 +54,37 @@ export function mintToken(claims, { ttlSeconds = 3600 } = {}) {
     exp: now + ttlSeconds,
     ...claims,
   })}`;
-  const signature = createHmac('sha256', workspaceSecret).update(body).digest('base64url');
+  const signature = createHmac('sha256', secret).update(body).digest('base64url');
   return `${body}.${signature}`;
 }
 
 export function adminClient() {
-  return new MembraneClient({ apiUri, token: mintToken({ isAdmin: true }) });
+  return new Client({ apiUri, token: mintToken({ isAdmin: true }) });
 }
 
 // A customer token minted by us (lets the test choose the `name` claim).
 export function customerClient(internalId, { name } = {}) {
   const claims = name === undefined ? { id: internalId } : { id: internalId, name };
-  return new MembraneClient({ apiUri, token: mintToken(claims) });
+  return new Client({ apiUri, token: mintToken(claims) });
 }
 
-// A customer client whose token the SDK mints itself from the workspace credentials, exactly
-// as a backend using workspaceKey/workspaceSecret/tenantKey would.
+// A client given workspace credentials, as a backend holds them. @membranehq/sdk mints
+// `{id: tenantKey, iss: workspaceKey, exp}` from them itself; @integration-app/sdk cannot, so
+// it is given a token with those claims minted here, as its users' backends do.
+export function credentialsClient({
+  workspaceKey: key = workspaceKey,
+  workspaceSecret: secret = workspaceSecret,
+  tenantKey,
+  ...options
+} = {}) {
+  if (sdk.mintsTokens) {
+    return new Client({ apiUri, workspaceKey: key, workspaceSecret: secret, tenantKey, ...options });
+  }
+  return new Client({ apiUri, token: mintToken({ id: tenantKey, iss: key }, { secret }), ...options });
+}
+
 export function tenantClient(tenantKey) {
-  return new MembraneClient({ apiUri, workspaceKey, workspaceSecret, tenantKey });
+  return credentialsClient({ tenantKey });
 }
 
 // Responses must satisfy the SDK's own zod schemas: typed callers parse them, and a `null`
@@ -93,9 +123,9 @@ export async function assertMembraneError(promise, key, type = 'bad_request') {
   }
   assert.ok(error, `expected a ${key} error, but the call succeeded`);
   assert.equal(
-    error.isMembraneError,
+    error[sdk.errorFlag],
     true,
-    `expected a typed MembraneError, got ${error?.name}: ${error?.message}` +
+    `expected a typed ${sdkPackage} error, got ${error?.name}: ${error?.message}` +
       (error?.response ? ` (HTTP ${error.response.status} ${JSON.stringify(error.response.data)})` : ''),
   );
   assert.equal(error.data.type, type, JSON.stringify(error.data));
@@ -110,6 +140,18 @@ export function ids(items) {
 
 function url(path) {
   return `${apiUri.replace(/\/$/, '')}${path}`;
+}
+
+// A plain admin request, for what neither SDK has a method for.
+export async function adminFetch(method, path, body) {
+  const response = await fetch(url(path), {
+    method,
+    headers: { Authorization: `Bearer ${mintToken({ isAdmin: true })}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: HTTP ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
 }
 
 // True when the server has no route at all for METHOD path (FastAPI's 404 "No route …"),
