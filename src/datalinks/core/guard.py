@@ -152,7 +152,7 @@ class RequestGuard:
             except DatalinksError as exc:
                 await _send_error(exc, send_with_id)
                 return
-            await self.app(scope, receive if streamed else _replay(body, receive), send_with_id)
+            await self.app(scope, receive if streamed else replay_body(body, receive), send_with_id)
         finally:
             log.info(
                 "request",
@@ -196,7 +196,8 @@ class RequestGuard:
         return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands over `body`, already read whole, then what `receive` brings."""
     sent = False
 
     async def replay() -> Message:

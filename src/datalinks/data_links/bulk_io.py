@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import BigInteger, Column, MetaData, Table, Text, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
 from datalinks.core.errors import (
@@ -35,12 +35,12 @@ from datalinks.core.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from datalinks.data_links.batch import merge_into_links
+from datalinks.data_links import statements
 from datalinks.data_links.bulk_schemas import issues_of
-from datalinks.data_links.repository import LINKS, Guard, Variant, _guarded_instance
+from datalinks.data_links.repository import guard_holds
 from datalinks.data_links.schemas import DataLinkWrite
+from datalinks.data_links.statements import Guard, Variant
 from datalinks.db.engine import Database
-from datalinks.models.data_link_table import RECORD_ID_MAX
 
 EXPORT_BATCH = 5000
 EXPORT_FIELDS = ("externalRecordId", "appRecordId", "direction", "createdAt", "updatedAt")
@@ -53,11 +53,6 @@ IMPORT_IDLE_SECONDS = 60.0
 # How many line errors a report lists (all of them are counted in `rejected`).
 MAX_REPORTED_ERRORS = 100
 COPY_FLUSH_BYTES = 256 * 1024
-STORED: dict[str, tuple[str, ...]] = {
-    "import": ("import",),
-    "export": ("export",),
-    "both": ("import", "export"),
-}
 # COPY's text format: these four characters need a backslash escape inside a value.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _BOM = b"\xef\xbb\xbf"
@@ -112,42 +107,6 @@ _INDEX_ORDER_ONLY = (
 )
 
 
-def _utc_text(column: Any) -> Any:
-    # Formatted by PostgreSQL as iso_utc() would (UTC, milliseconds, `Z`): no datetime objects
-    # to build and format in Python for every exported link.
-    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-
-
-@cache
-def _export_batch() -> Any:
-    """One keyset batch: the five exported fields in EXPORT_FIELDS order, then the id."""
-    return (
-        select(
-            LINKS.c.external_record_id,
-            LINKS.c.app_record_id,
-            LINKS.c.direction,
-            _utc_text(LINKS.c.created_at),
-            _utc_text(LINKS.c.updated_at),
-            LINKS.c.id,
-        )
-        .where(
-            LINKS.c.data_link_table_instance_id == bindparam("instance_id", type_=String),
-            LINKS.c.id > bindparam("after_id", type_=BigInteger),
-        )
-        .order_by(LINKS.c.id)
-        .limit(bindparam("limit", type_=BigInteger))
-    )
-
-
-@cache
-def _guard_check(variant: Variant) -> Any:
-    return select(func.count()).select_from(_guarded_instance(variant).subquery())
-
-
-async def guard_holds(connection: AsyncConnection, guard: Guard) -> bool:
-    return bool((await connection.execute(_guard_check(guard.variant), guard.params())).scalar())
-
-
 def _ndjson_lines(rows: Iterable[Any]) -> bytes:
     return b"".join(
         orjson.dumps(dict(zip(EXPORT_FIELDS, row[:5], strict=True))) + b"\n" for row in rows
@@ -175,7 +134,7 @@ async def export_links(
         async with database.engine.connect() as connection:
             await connection.exec_driver_sql(_INDEX_ORDER_ONLY)
             params = {"instance_id": instance_id, "after_id": after, "limit": batch}
-            rows = (await connection.execute(_export_batch(), params)).all()
+            rows = (await connection.execute(statements.export_batch(), params)).all()
         if not rows:
             return
         yield _ndjson_lines(rows) if fmt is BulkFormat.NDJSON else _csv_rows(rows, header=False)
@@ -249,22 +208,6 @@ def _describe(exc: ValidationError) -> str:
 def link_of(document: Any) -> tuple[str, str, tuple[str, ...]]:
     """(externalRecordId, appRecordId, stored directions) of one line, accepted exactly when a
     single create would accept the same object as its body."""
-    if type(document) is dict:
-        ext = document.get("externalRecordId")
-        app = document.get("appRecordId")
-        direction = document.get("direction", "both")
-        # The common case, checked cheaply; anything else goes through the model itself.
-        if (
-            type(ext) is str
-            and type(app) is str
-            and 0 < len(ext) <= RECORD_ID_MAX
-            and 0 < len(app) <= RECORD_ID_MAX
-            and "\x00" not in ext
-            and "\x00" not in app
-            and type(direction) is str
-            and direction in STORED
-        ):
-            return ext, app, STORED[direction]
     try:
         link = DataLinkWrite.model_validate(document)
     except ValidationError as exc:
@@ -471,7 +414,6 @@ _COPY_STAGING = (
 def _merge(variant: Variant) -> Any:
     """Each distinct link of the staging table once (ON CONFLICT cannot touch a row twice),
     written in the order of its first line, into the guarded instance."""
-    guarded = _guarded_instance(variant).cte("guarded")
     distinct = (
         select(
             STAGING.c.direction,
@@ -482,7 +424,8 @@ def _merge(variant: Variant) -> Any:
         .group_by(STAGING.c.direction, STAGING.c.external_record_id, STAGING.c.app_record_id)
         .subquery("staged")
     )
-    return merge_into_links(guarded, distinct, distinct.c.position)
+    guarded = statements.guarded_instance(variant).cte("guarded")
+    return statements.merge(guarded, distinct, distinct.c.position)
 
 
 @dataclass

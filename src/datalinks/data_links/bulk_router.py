@@ -11,16 +11,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 
 from datalinks.core.errors import PayloadTooLarge, ValidationFailed
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
-from datalinks.core.selectors import InstanceSelector
 from datalinks.data_link_table_instances.repository import Missing
 from datalinks.data_links import bulk_io, service
-from datalinks.data_links.batch import LinkBatchRepository, Resolved, stored_triples
 from datalinks.data_links.bulk_schemas import (
     DataLinkBatchResult,
     DataLinkBatchWrite,
@@ -31,9 +29,10 @@ from datalinks.data_links.bulk_schemas import (
     DataLinkResolveResult,
     InvalidLink,
 )
-from datalinks.data_links.repository import Guard
-from datalinks.data_links.router import INSTANCE_LINKS, TABLE_LINKS, LinksDep
+from datalinks.data_links.families import FAMILIES, Family, Target
+from datalinks.data_links.repository import Resolved
 from datalinks.data_links.schemas import DataLinkWrite
+from datalinks.data_links.statements import Guard, stored_triples
 from datalinks.db.session import get_database
 
 router = ApiRouter(tags=["Data Links"])
@@ -95,21 +94,18 @@ def _describe(item: InvalidLink) -> str:
     return f"{first['path']}: {first['message']}" if first["path"] else first["message"]
 
 
-async def _batch(
-    deps: LinksDep, selector: InstanceSelector, body: DataLinkBatchWrite, fast: bool
-) -> dict[str, Any]:
+async def _batch(target: Target, body: DataLinkBatchWrite) -> dict[str, Any]:
     invalid = [(i, item) for i, item in enumerate(body.links) if isinstance(item, InvalidLink)]
     if invalid and not body.partial:
         raise ValidationFailed(_batch_issues(invalid))
     triples = stored_triples(item for item in body.links if isinstance(item, DataLinkWrite))
-    repository = LinkBatchRepository(deps.links.session)
+    deps = target.deps
 
     async def upsert(guard: Guard) -> tuple[int, int] | None:
-        # With no valid item the statement writes nothing but still checks the instance, so
-        # a wrong selector answers as it would with valid items.
-        return await repository.upsert(guard, triples)
+        return await deps.links.upsert(guard, triples)
 
-    done = await service.on_instance(deps.instances, selector, upsert, write=True, fast=fast)
+    selector = await target.selector()
+    done = await service.on_instance(deps.instances, selector, upsert, write=True, fast=target.fast)
     assert done is not None, "only Missing.NONE answers None"
     created, updated = done
     result: dict[str, Any] = {"created": created, "updated": updated}
@@ -121,16 +117,17 @@ async def _batch(
     return result
 
 
-async def _resolve(
-    deps: LinksDep, selector: InstanceSelector, body: DataLinkResolve, fast: bool
-) -> dict[str, Any]:
-    repository = LinkBatchRepository(deps.links.session)
+async def _resolve(target: Target, body: DataLinkResolve) -> dict[str, Any]:
+    deps = target.deps
     directions = body.direction.stored()
 
     async def resolve(guard: Guard) -> Resolved | None:
-        return await repository.resolve(guard, directions, body.by_external, body.ids)
+        return await deps.links.resolve(guard, directions, body.by_external, body.ids)
 
-    done = await service.on_instance(deps.instances, selector, resolve, write=False, fast=fast)
+    selector = await target.selector()
+    done = await service.on_instance(
+        deps.instances, selector, resolve, write=False, fast=target.fast
+    )
     assert done is not None, "only Missing.NONE answers None"
     return {
         "found": [{"external_record_id": e, "app_record_id": a} for e, a in done.found],
@@ -138,18 +135,17 @@ async def _resolve(
     }
 
 
-async def _delete_batch(
-    deps: LinksDep, selector: InstanceSelector, body: DataLinkDeleteBatch, fast: bool
-) -> dict[str, Any]:
-    repository = LinkBatchRepository(deps.links.session)
+async def _delete_batch(target: Target, body: DataLinkDeleteBatch) -> dict[str, Any]:
+    deps = target.deps
     triples = stored_triples(body.links)
 
     async def remove(guard: Guard) -> int | None:
-        return await repository.delete(guard, triples)
+        return await deps.links.delete(guard, triples)
 
     # As for a single delete: a slot with no instance yet has nothing to delete, and gets none.
+    selector = await target.selector()
     deleted = await service.on_instance(
-        deps.instances, selector, remove, write=True, missing=Missing.NONE, fast=fast
+        deps.instances, selector, remove, write=True, missing=Missing.NONE, fast=target.fast
     )
     return {"deleted": deleted or 0}
 
@@ -161,30 +157,28 @@ def _export_format(value: str | None) -> bulk_io.BulkFormat:
         raise ValidationFailed.field("format", "must be ndjson or csv") from None
 
 
-async def _export(
-    request: Request, deps: LinksDep, selector: InstanceSelector, fmt: str | None, fast: bool
-) -> StreamingResponse:
+async def _export(target: Target, fmt: str | None) -> StreamingResponse:
     chosen = _export_format(fmt)
+    deps = target.deps
 
     async def locate(guard: Guard) -> str | None:
-        connection = await deps.links.session.connection()
-        return guard.instance_id if await bulk_io.guard_holds(connection, guard) else None
+        return guard.instance_id if await deps.links.guard_holds(guard) else None
 
+    selector = await target.selector()
     instance_id = await service.on_instance(
-        deps.instances, selector, locate, write=False, fast=fast
+        deps.instances, selector, locate, write=False, fast=target.fast
     )
     assert instance_id is not None, "only Missing.NONE answers None"
     extension = "csv" if chosen is bulk_io.BulkFormat.CSV else "ndjson"
     return StreamingResponse(
-        bulk_io.export_links(get_database(request), instance_id, chosen),
+        bulk_io.export_links(get_database(target.request), instance_id, chosen),
         media_type=chosen.media_type,
         headers={"Content-Disposition": f'attachment; filename="links-{instance_id}.{extension}"'},
     )
 
 
-async def _import(
-    request: Request, deps: LinksDep, selector: InstanceSelector, partial: str | None, fast: bool
-) -> dict[str, Any]:
+async def _import(target: Target, partial: str | None) -> dict[str, Any]:
+    request = target.request
     upload = bulk_io.Upload(
         chunks=request.stream(),
         fmt=bulk_io.upload_format(request.headers.get("content-type")),
@@ -194,12 +188,15 @@ async def _import(
     declared = request.headers.get("content-length")
     if upload.max_bytes and declared and declared.isdigit() and int(declared) > upload.max_bytes:
         raise PayloadTooLarge(f"The import is larger than {upload.max_bytes} bytes")
-    session = deps.links.session
+    session = target.deps.links.session
 
     async def load(guard: Guard) -> bulk_io.ImportReport | None:
         return await bulk_io.import_links(session, guard, upload)
 
-    report = await service.on_instance(deps.instances, selector, load, write=True, fast=fast)
+    selector = await target.selector()
+    report = await service.on_instance(
+        target.deps.instances, selector, load, write=True, fast=target.fast
+    )
     assert report is not None, "only Missing.NONE answers None"
     return {
         "created": report.created,
@@ -209,135 +206,77 @@ async def _import(
     }
 
 
-# --- instance-addressed: /data-link-table-instance/links/… ---------------------------------
+def add_bulk_routes(family: Family) -> None:
+    stem = family.stem
+
+    async def batch(
+        body: DataLinkBatchWrite, target: Target = Depends(family.target)
+    ) -> dict[str, Any]:
+        return await _batch(target, body)
+
+    async def resolve(
+        body: DataLinkResolve, target: Target = Depends(family.target)
+    ) -> dict[str, Any]:
+        return await _resolve(target, body)
+
+    async def delete_batch(
+        body: DataLinkDeleteBatch, target: Target = Depends(family.target)
+    ) -> dict[str, Any]:
+        return await _delete_batch(target, body)
+
+    async def export(
+        fmt: FormatQuery = None, target: Target = Depends(family.target)
+    ) -> StreamingResponse:
+        return await _export(target, fmt)
+
+    async def import_(
+        partial: PartialQuery = None, target: Target = Depends(family.target)
+    ) -> dict[str, Any]:
+        return await _import(target, partial)
+
+    router.add_api_route(
+        f"{family.path}/batch",
+        batch,
+        methods=["POST"],
+        operation_id=f"create{stem}LinksBatch",
+        summary="Upsert up to 1,000 links in one call",
+        response_model=DataLinkBatchResult,
+    )
+    router.add_api_route(
+        f"{family.path}/resolve",
+        resolve,
+        methods=["POST"],
+        operation_id=f"resolve{stem}Links",
+        summary="Look up the linked records of up to 1,000 record ids",
+        response_model=DataLinkResolveResult,
+    )
+    router.add_api_route(
+        f"{family.path}/delete-batch",
+        delete_batch,
+        methods=["POST"],
+        operation_id=f"delete{stem}LinksBatch",
+        summary="Delete up to 1,000 links in one call",
+        response_model=DataLinkDeleteBatchResult,
+    )
+    router.add_api_route(
+        f"{family.path}/export",
+        export,
+        methods=["GET"],
+        operation_id=f"export{stem}Links",
+        summary="Stream all links of the instance as NDJSON or CSV",
+        response_class=StreamingResponse,
+        responses=EXPORT_RESPONSES,
+    )
+    router.add_api_route(
+        f"{family.path}/import",
+        import_,
+        methods=["POST"],
+        operation_id=f"import{stem}Links",
+        summary="Upsert the links of an NDJSON or CSV upload, all or nothing",
+        response_model=DataLinkImportResult,
+        openapi_extra=IMPORT_BODY,
+    )
 
 
-@router.post(
-    f"{INSTANCE_LINKS}/batch",
-    operation_id="createDataLinkTableInstanceLinksBatch",
-    summary="Upsert up to 1,000 links in one call",
-    response_model=DataLinkBatchResult,
-)
-async def batch_instance_links(
-    request: Request, body: DataLinkBatchWrite, deps: LinksDep
-) -> dict[str, Any]:
-    return await _batch(deps, deps.instance_selector(request), body, fast=True)
-
-
-@router.post(
-    f"{INSTANCE_LINKS}/resolve",
-    operation_id="resolveDataLinkTableInstanceLinks",
-    summary="Look up the linked records of up to 1,000 record ids",
-    response_model=DataLinkResolveResult,
-)
-async def resolve_instance_links(
-    request: Request, body: DataLinkResolve, deps: LinksDep
-) -> dict[str, Any]:
-    return await _resolve(deps, deps.instance_selector(request), body, fast=True)
-
-
-@router.post(
-    f"{INSTANCE_LINKS}/delete-batch",
-    operation_id="deleteDataLinkTableInstanceLinksBatch",
-    summary="Delete up to 1,000 links in one call",
-    response_model=DataLinkDeleteBatchResult,
-)
-async def delete_batch_instance_links(
-    request: Request, body: DataLinkDeleteBatch, deps: LinksDep
-) -> dict[str, Any]:
-    return await _delete_batch(deps, deps.instance_selector(request), body, fast=True)
-
-
-@router.get(
-    f"{INSTANCE_LINKS}/export",
-    operation_id="exportDataLinkTableInstanceLinks",
-    summary="Stream all links of the instance as NDJSON or CSV",
-    response_class=StreamingResponse,
-    responses=EXPORT_RESPONSES,
-)
-async def export_instance_links(
-    request: Request, deps: LinksDep, fmt: FormatQuery = None
-) -> StreamingResponse:
-    return await _export(request, deps, deps.instance_selector(request), fmt, fast=True)
-
-
-@router.post(
-    f"{INSTANCE_LINKS}/import",
-    operation_id="importDataLinkTableInstanceLinks",
-    summary="Upsert the links of an NDJSON or CSV upload, all or nothing",
-    response_model=DataLinkImportResult,
-    openapi_extra=IMPORT_BODY,
-)
-async def import_instance_links(
-    request: Request, deps: LinksDep, partial: PartialQuery = None
-) -> dict[str, Any]:
-    return await _import(request, deps, deps.instance_selector(request), partial, fast=True)
-
-
-# --- table-addressed: /data-link-tables/{selector}/links/… ---------------------------------
-# As for single links, these resolve the table from the path on every call.
-
-
-@router.post(
-    f"{TABLE_LINKS}/batch",
-    operation_id="createDataLinkTableLinksBatch",
-    summary="Upsert up to 1,000 links in one call",
-    response_model=DataLinkBatchResult,
-)
-async def batch_table_links(
-    selector: str, request: Request, body: DataLinkBatchWrite, deps: LinksDep
-) -> dict[str, Any]:
-    return await _batch(deps, await deps.table_selector(selector, request), body, fast=False)
-
-
-@router.post(
-    f"{TABLE_LINKS}/resolve",
-    operation_id="resolveDataLinkTableLinks",
-    summary="Look up the linked records of up to 1,000 record ids",
-    response_model=DataLinkResolveResult,
-)
-async def resolve_table_links(
-    selector: str, request: Request, body: DataLinkResolve, deps: LinksDep
-) -> dict[str, Any]:
-    return await _resolve(deps, await deps.table_selector(selector, request), body, fast=False)
-
-
-@router.post(
-    f"{TABLE_LINKS}/delete-batch",
-    operation_id="deleteDataLinkTableLinksBatch",
-    summary="Delete up to 1,000 links in one call",
-    response_model=DataLinkDeleteBatchResult,
-)
-async def delete_batch_table_links(
-    selector: str, request: Request, body: DataLinkDeleteBatch, deps: LinksDep
-) -> dict[str, Any]:
-    table_selector = await deps.table_selector(selector, request)
-    return await _delete_batch(deps, table_selector, body, fast=False)
-
-
-@router.get(
-    f"{TABLE_LINKS}/export",
-    operation_id="exportDataLinkTableLinks",
-    summary="Stream all links of the instance as NDJSON or CSV",
-    response_class=StreamingResponse,
-    responses=EXPORT_RESPONSES,
-)
-async def export_table_links(
-    selector: str, request: Request, deps: LinksDep, fmt: FormatQuery = None
-) -> StreamingResponse:
-    table_selector = await deps.table_selector(selector, request)
-    return await _export(request, deps, table_selector, fmt, fast=False)
-
-
-@router.post(
-    f"{TABLE_LINKS}/import",
-    operation_id="importDataLinkTableLinks",
-    summary="Upsert the links of an NDJSON or CSV upload, all or nothing",
-    response_model=DataLinkImportResult,
-    openapi_extra=IMPORT_BODY,
-)
-async def import_table_links(
-    selector: str, request: Request, deps: LinksDep, partial: PartialQuery = None
-) -> dict[str, Any]:
-    table_selector = await deps.table_selector(selector, request)
-    return await _import(request, deps, table_selector, partial, fast=False)
+for link_family in FAMILIES:
+    add_bulk_routes(link_family)

@@ -18,46 +18,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 import orjson
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.engine import make_url
 from starlette.datastructures import QueryParams
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from datalinks.core import auth
 from datalinks.core.errors import DatalinksError
-from datalinks.core.pagination import decode_cursor, encode_cursor, page_params
-from datalinks.core.schemas import iso_utc
+from datalinks.core.guard import replay_body
+from datalinks.core.pagination import decode_cursor, page_params
 from datalinks.core.selectors import instance_selector
-from datalinks.data_links import repository, service
-from datalinks.data_links.repository import Guard, LinkFilter, Variant
+from datalinks.data_links import service, statements
 from datalinks.data_links.schemas import DataLinkWrite
+from datalinks.data_links.statements import Guard
 from datalinks.db import timeouts
 from datalinks.db.engine import driver_options
 from datalinks.settings import Settings
 
 log = logging.getLogger(__name__)
 PATH = "/data-link-table-instance/links"
-_DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 NO_BODY: list[tuple[bytes, bytes]] = []
 REST_SECONDS = 1.0
 
 
 class _PassThrough(Exception):
     """The regular route must answer this request."""
-
-
-@cache
-def _sql(statement: Any) -> str:
-    """A cached Core statement as psycopg SQL with %(name)s parameters."""
-    return str(statement.compile(dialect=_DIALECT))
 
 
 class HotPool:
@@ -130,7 +120,7 @@ class HotLinks:
         try:
             status, payload = await self._answer(scope, body)
         except (_PassThrough, DatalinksError, ValidationError, psycopg.Error):
-            await self.app(scope, _replay(message, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         self.answered += 1
         headers = NO_BODY
@@ -156,7 +146,7 @@ class HotLinks:
         selector = instance_selector(
             params, parent_id_field="dataLinkTableId", parent_key_field="dataLinkTableKey"
         )
-        slot = service._remembered_slot(principal, selector)
+        slot = service.remembered_slot(principal, selector)
         instance_id = selector.id
         if slot is not None:
             instance_id = service.instance_ids.get(
@@ -172,9 +162,9 @@ class HotLinks:
             return 200, await _find(pool, guard, params)
         link = _link(method, body, params)
         if method == "POST":
-            await _upsert(pool, guard, link)
+            await _write(pool, statements.upsert(guard.variant), guard, link)
             return 204, b""
-        await _delete(pool, guard, link)
+        await _write(pool, statements.delete_triples(guard.variant), guard, link)
         return 200, b""
 
 
@@ -201,28 +191,10 @@ def _link(method: str, body: bytes, params: QueryParams) -> DataLinkWrite:
     return DataLinkWrite.model_validate({name: params[name] for name in in_query})
 
 
-def _variant_sql(builder: Any, variant: Variant, *rest: Any) -> str:
-    return _sql(builder(variant, *rest))
-
-
-async def _upsert(pool: HotPool, guard: Guard, link: DataLinkWrite) -> None:
-    sql = _variant_sql(repository._upsert, guard.variant)
-    values = {
-        **guard.params(),
-        "directions": list(link.direction.stored()),
-        "external_record_id": link.external_record_id,
-        "app_record_id": link.app_record_id,
-    }
-    if not await pool.rows(sql, values):
-        raise _PassThrough
-
-
-async def _delete(pool: HotPool, guard: Guard, link: DataLinkWrite) -> None:
-    link_filter = LinkFilter(
-        tuple(link.direction.stored()), link.external_record_id, link.app_record_id
-    )
-    sql = _variant_sql(repository._delete, guard.variant)
-    rows = await pool.rows(sql, {**guard.params(), **link_filter.params()})
+async def _write(pool: HotPool, statement: Any, guard: Guard, link: DataLinkWrite) -> None:
+    params = {**guard.params(), **statements.triple_params(statements.stored_triples([link]))}
+    rows = await pool.rows(statements.psycopg_sql(statement), params)
+    # The first column counts the instances the guard let through.
     if not rows or not rows[0][0]:
         raise _PassThrough
 
@@ -230,45 +202,15 @@ async def _delete(pool: HotPool, guard: Guard, link: DataLinkWrite) -> None:
 async def _find(pool: HotPool, guard: Guard, params: QueryParams) -> bytes:
     link_filter = service.link_filter_from(params)
     page = await page_params(params.get("limit"), params.get("cursor"))
-    limit = page.limit
-    cursor = page.cursor or ""
-    after = decode_cursor(cursor, [int])
-    sql = _variant_sql(repository._find, guard.variant, link_filter.shape, bool(after))
-    values = {**guard.params(), **link_filter.params(), "limit": limit + 1}
-    if after:
-        values["after_id"] = after[0]
-    rows = await pool.rows(sql, values)
+    after = decode_cursor(page.cursor or "", [int])
+    stmt = statements.find(guard.variant, link_filter.shape, bool(after))
+    values = statements.find_params(guard, link_filter, page.limit, after[0] if after else None)
+    rows = await pool.rows(statements.psycopg_sql(stmt), values)
     if not rows:
         raise _PassThrough
-    found = [row for row in rows if row[1] is not None]
-    answer: dict[str, Any] = {"items": [_item(row) for row in found[:limit]]}
-    if len(found) > limit:
-        answer["cursor"] = encode_cursor([found[limit - 1][1]])
+    found = [row[1:] for row in rows if row[1] is not None]
+    items, cursor = statements.cut_page(found, page.limit, lambda row: row[0])
+    answer: dict[str, Any] = {"items": [statements.link_item(row) for row in items]}
+    if cursor is not None:
+        answer["cursor"] = cursor
     return orjson.dumps(answer)
-
-
-def _item(row: Sequence[Any]) -> dict[str, str]:
-    """A link as DataLink serialises it (tests/test_hot_path.py holds the two equal)."""
-    _, link_id, instance_id, direction, external_id, app_id, created, updated = row
-    return {
-        "id": str(link_id),
-        "dataLinkTableInstanceId": instance_id,
-        "externalRecordId": external_id,
-        "appRecordId": app_id,
-        "direction": direction,
-        "createdAt": iso_utc(created),
-        "updatedAt": iso_utc(updated),
-    }
-
-
-def _replay(first: Message, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return first
-        return await receive()
-
-    return replay

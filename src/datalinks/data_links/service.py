@@ -20,8 +20,8 @@ from datalinks.data_link_table_instances.repository import (
     DataLinkTableInstanceRepository,
     Missing,
 )
-from datalinks.data_links.repository import Guard, LinkFilter, Slot
 from datalinks.data_links.schemas import DataLinkWrite, Direction
+from datalinks.data_links.statements import Guard, LinkFilter, Slot
 from datalinks.models.data_link_table import RECORD_ID_MAX
 
 T = TypeVar("T")
@@ -86,7 +86,7 @@ async def link_from_body_or_query(request: Request) -> DataLinkWrite:
         raise ValidationFailed(_issues(exc)) from None
 
 
-def _remembered_slot(principal: Principal, selector: InstanceSelector) -> Slot | None:
+def remembered_slot(principal: Principal, selector: InstanceSelector) -> Slot | None:
     """The selectors worth remembering: table (by id or key) plus a connection by id, from a
     customer token or an admin that names no customer. Connection keys and integrations are
     resolved every time: which connection they name can change under the same words."""
@@ -126,7 +126,7 @@ async def on_instance(
             instance_id, principal.workspace_id, principal.customer_id, live, slot, standalone
         )
 
-    slot = _remembered_slot(principal, selector)
+    slot = remembered_slot(principal, selector)
     key = (principal.workspace_id, principal.customer_id, slot) if slot is not None else None
     known = selector.id or (instance_ids.get(key) if key is not None else None)
     if fast and known is not None:
