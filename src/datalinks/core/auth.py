@@ -86,23 +86,23 @@ verified_tokens: TtlCache[str, Caller] = TtlCache(SECRET_CACHE_SECONDS, max_entr
 
 
 class SecretCache:
+    """Workspace key -> (workspace id, secret), for SECRET_CACHE_SECONDS."""
+
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, str, str]] = {}
+        self._entries: TtlCache[str, tuple[str, str]] = TtlCache(SECRET_CACHE_SECONDS)
 
     async def lookup(self, session: AsyncSession, key: str) -> tuple[str, str] | None:
-        now = time.monotonic()
         hit = self._entries.get(key)
-        if hit and hit[0] > now:
-            return hit[1], hit[2]
+        if hit is not None:
+            return hit
         row = (
             await session.execute(
                 select(Workspace.id, Workspace.secret).where(Workspace.key == key)
             )
         ).first()
         if row is None:
-            self._entries.pop(key, None)
             return None
-        self._entries[key] = (now + SECRET_CACHE_SECONDS, row.id, row.secret)
+        self._entries.put(key, (row.id, row.secret))
         return row.id, row.secret
 
     def clear(self) -> None:
