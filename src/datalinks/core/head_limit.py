@@ -4,6 +4,16 @@ uvicorn's httptools protocol buffers a request's head without any limit: a clien
 megabytes of headers, unauthenticated, before any of our code runs (the body has its limit in
 guard.py, the token in auth.py). This protocol counts the head as it arrives and answers
 431 in Membrane's error shape, closing the connection, once it passes `max_header_bytes`.
+
+uvicorn has a supported bound only for its h11 protocol (`h11_max_incomplete_event_size`),
+and h11 is pure Python, several times slower per request than httptools. So this subclasses
+uvicorn's httptools protocol, which is not a public API. It depends on exactly these pieces of
+`uvicorn.protocols.http.httptools_impl.HttpToolsProtocol`: the parser callbacks
+`on_message_begin`, `on_url`, `on_header` and `on_headers_complete` (called by httptools with
+the raw bytes), `data_received` (fed by asyncio), `send_400_response` (uvicorn calls it when
+the parser raises, here HeadTooLarge), and the `transport` attribute. pyproject.toml pins
+uvicorn to the minor versions this was tested with; tests/test_head_limit.py fails if a new
+uvicorn changes any of it.
 """
 
 from __future__ import annotations
