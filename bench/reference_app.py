@@ -21,15 +21,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
-from datalinks.data_links.repository import _find, _upsert
+from datalinks.data_links import statements
 
 # The remembered-slot variant a customer token takes on the SDK's route (scoped, live, by key).
 VARIANT = (True, True, "table_key")
-DIALECT = psycopg_dialect.dialect()
-UPSERT_SQL = str(_upsert(VARIANT).compile(dialect=DIALECT))
-FIND_SQL = str(_find(VARIANT, (True, True, False), False).compile(dialect=DIALECT))
+UPSERT_SQL = statements.psycopg_sql(statements.upsert(VARIANT))
+FIND_SQL = statements.psycopg_sql(statements.find(VARIANT, (True, True, False), False))
 GUARD: dict[str, Any] = json.loads(os.environ.get("REF_GUARD", "{}"))
 pool = AsyncConnectionPool(
     os.environ.get("DATABASE_URL", ""),
@@ -61,8 +59,8 @@ async def upsert(request: Request) -> Response:
     params = {
         **GUARD,
         "directions": [body["direction"]],
-        "external_record_id": body["externalRecordId"],
-        "app_record_id": body["appRecordId"],
+        "external_record_ids": [body["externalRecordId"]],
+        "app_record_ids": [body["appRecordId"]],
     }
     async with pool.connection() as conn:
         await conn.execute(UPSERT_SQL, params)

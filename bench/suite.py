@@ -42,7 +42,6 @@ from pathlib import Path
 import httpx
 import jwt
 import psycopg
-from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -50,7 +49,7 @@ sys.path.insert(0, str(BENCH))
 
 from profile_summary import summarise  # noqa: E402
 
-from datalinks.data_links.repository import _find, _upsert  # noqa: E402
+from datalinks.data_links import statements as link_statements  # noqa: E402
 
 WRK_THREADS = 2
 VARIANT = (True, True, "table_key")
@@ -380,7 +379,6 @@ def pgbench_phase(
     world: World, instance_id: str, links: int, args: argparse.Namespace
 ) -> dict[str, float]:
     """The same two statements straight from pgbench: what PostgreSQL alone sustains."""
-    dialect = psycopg_dialect.dialect()
     guard = world.guard(instance_id)
 
     def literal(name: str) -> str:
@@ -391,15 +389,18 @@ def pgbench_phase(
         for name in guard:
             sql = sql.replace(f"%({name})s", literal(name))
         sql = sql.replace("%(directions)s", "ARRAY['import']")
+        sql = sql.replace("%(external_record_ids)s", "ARRAY['ext-' || :n]")
+        sql = sql.replace("%(app_record_ids)s", "ARRAY['app-' || :n]")
         sql = sql.replace("%(external_record_id)s", "('ext-' || :n)")
-        sql = sql.replace("%(app_record_id)s", "('app-' || :n)")
         sql = sql.replace("%(limit)s", "101")
         flat = " ".join(sql.split())
         return f"\\set n random(0, {links - 1})\n{flat};\n"
 
     statements = {
-        "upsert": str(_upsert(VARIANT).compile(dialect=dialect)),
-        "find": str(_find(VARIANT, (True, True, False), False).compile(dialect=dialect)),
+        "upsert": link_statements.psycopg_sql(link_statements.upsert(VARIANT)),
+        "find": link_statements.psycopg_sql(
+            link_statements.find(VARIANT, (True, True, False), False)
+        ),
     }
     found: dict[str, float] = {}
     pgbench = args.pgbench
