@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from datalinks.data_source_instances.paths import PathError, compute_path, parse_path
+from datalinks.data_sources.paths import PathError, compute_path, parse_path
 
 
 @pytest.mark.parametrize(

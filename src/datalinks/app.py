@@ -137,23 +137,29 @@ def include_routers(app: FastAPI) -> None:
     from datalinks.connections.router import router as connections
     from datalinks.console.router import router as console
     from datalinks.customers.router import router as customers
+    from datalinks.data_link_table_instances.flat_router import router as flat_data_link_tables
     from datalinks.data_link_table_instances.router import router as data_link_table_instances
     from datalinks.data_link_tables.router import router as data_link_tables
     from datalinks.data_links.bulk_router import router as data_link_bulk
     from datalinks.data_links.router import router as data_links
+    from datalinks.data_source_instances.flat_router import router as flat_data_sources
     from datalinks.data_source_instances.router import router as data_source_instances
     from datalinks.data_sources.router import router as data_sources
     from datalinks.integrations.router import router as integrations
 
+    # Each flat router serves its parent's `{selector}` path (and that connection's instance of
+    # the element); it comes first so the path keeps its place in the OpenAPI document.
     for router in (
         health.router,
         customers,
         integrations,
         connections,
+        flat_data_link_tables,
         data_link_tables,
         data_link_table_instances,
         data_links,
         data_link_bulk,
+        flat_data_sources,
         data_sources,
         data_source_instances,
         not_served.router,

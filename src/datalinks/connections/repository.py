@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 from datalinks.core.auth import Principal
 from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
 from datalinks.core.pagination import PageParams
-from datalinks.core.repository import ElementRepository
+from datalinks.core.repository import ElementRepository, TextColumn
 from datalinks.core.selectors import ConnectionSelector
 from datalinks.customers.repository import CustomerRepository
 from datalinks.models import Connection, Customer, Integration, new_id
@@ -49,6 +49,12 @@ class ConnectionRepository(ElementRepository[Connection]):
         if self.principal.customer_id is not None:
             stmt = stmt.where(Connection.customer_id == self.principal.customer_id)
         return stmt
+
+    def search_columns(self) -> tuple[TextColumn, ...]:
+        return (Connection.name, Connection.key)
+
+    def key_column(self) -> TextColumn:
+        return Connection.key
 
     def conflict_message(self) -> str:
         return "This customer already has a live connection with this key"

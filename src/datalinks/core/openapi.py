@@ -216,7 +216,7 @@ def build_document(app: FastAPI) -> Json:
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "HS256 JWT signed with the workspace secret.",
+            "description": "A JWT signed with the workspace secret (HS256, HS384 or HS512).",
         }
     }
     for operation in _operations(app, document):

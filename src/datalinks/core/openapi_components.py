@@ -18,12 +18,13 @@ BEARER = "bearerAuth"
 DESCRIPTION = """\
 Membrane's data-link API on your own PostgreSQL.
 
-**Authentication.** `Authorization: Bearer <JWT>`, HS256, signed with the workspace secret:
-`iss` = workspace key, `exp` required, and either `id` (a customer token; the customer is
-created on first use) or `isAdmin: true` (a workspace admin token).
+**Authentication.** `Authorization: Bearer <JWT>`, HS256, HS384 or HS512, signed with the
+workspace secret: `iss` = workspace key, `exp` required, and either `id` (a customer token; the
+customer is created on first use, with the token's optional `name` and `fields`) or
+`isAdmin: true` (a workspace admin token).
 
-**Errors.** Every non-2xx answer is an `Error`: `{type, key?, message, data?}`. Validation
-failures are 400 with `data.issues: [{path, message}]`.
+**Errors.** Every non-2xx answer is an `Error`: `{type, key, message, data?}`. Validation
+failures are 400 `validation_error` with `data.issues: [{path, message}]`.
 
 **Lists.** `{items, cursor?}`, ascending by `(createdAt, id)`; pass `cursor` back for the next
 page; the last page has no `cursor`.

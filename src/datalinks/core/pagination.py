@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import Select, SQLColumnExpression, tuple_
 
 from datalinks.core.errors import ValidationFailed
 
@@ -89,7 +89,7 @@ async def page_params(
 def keyset(
     stmt: Select[Any],
     params: PageParams,
-    columns: Sequence[ColumnElement[Any]],
+    columns: Sequence[SQLColumnExpression[Any]],
     kinds: Sequence[type],
 ) -> Select[Any]:
     """Order by `columns` ascending and start after the cursor; fetch one extra row."""

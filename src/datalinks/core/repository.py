@@ -3,6 +3,7 @@ archive/restore and turning unique violations into 409s."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -10,25 +11,43 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from datalinks.core.auth import Principal
-from datalinks.core.errors import AlreadyExists, BadRequest, NotFound
+from datalinks.core.errors import AlreadyExists, BadRequest, NotFound, ValidationFailed
 from datalinks.core.pagination import PageParams, keyset, page_of
+from datalinks.core.schemas import slugify
 from datalinks.core.search import search_filter
-from datalinks.models import Base
+from datalinks.models.base import NamedElement, RevisionMixin, WorkspaceElement, new_id
 
-M = TypeVar("M", bound=Base)
+M = TypeVar("M", bound=WorkspaceElement)
+N = TypeVar("N", bound=NamedElement)
+# A text column a selector or a search may name.
+TextColumn = QueryableAttribute[str | None]
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "23505"
 
 
+def named_element_values(values: dict[str, Any]) -> dict[str, Any]:
+    """`key` from `name` when absent and `name` from `key`; a fresh `uuid` unless one is given."""
+    if not values.get("key") and not values.get("name"):
+        raise ValidationFailed.field("name", "name or key is required")
+    element_id = new_id()
+    key = values.get("key") or slugify(values["name"]) or element_id
+    return {
+        **values,
+        "id": element_id,
+        "key": key,
+        "name": values.get("name") or key,
+        "uuid": values.get("uuid") or str(uuid.uuid4()),
+    }
+
+
 class ElementRepository(Generic[M]):
     model: type[M]
     noun: str = "Element"
-    # What a list's `search` matches, case-insensitively.
-    search_columns: tuple[str, ...] = ("name", "key")
 
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
@@ -36,20 +55,25 @@ class ElementRepository(Generic[M]):
 
     def scoped(self) -> Select[M]:
         """Every query starts here: the caller's workspace (and, in subclasses, customer)."""
-        model: Any = self.model
-        return select(self.model).where(model.workspace_id == self.principal.workspace_id)
+        return select(self.model).where(self.model.workspace_id == self.principal.workspace_id)
 
     def live(self, stmt: Select[M]) -> Select[M]:
-        model: Any = self.model
-        return stmt.where(model.archived_at.is_(None))
+        return stmt.where(self.model.archived_at.is_(None))
+
+    def search_columns(self) -> tuple[TextColumn, ...]:
+        """What a list's `search` matches, case-insensitively."""
+        return ()
+
+    def key_column(self) -> TextColumn | None:
+        """The column a path selector may name instead of the id."""
+        return None
 
     def listing(self, *, search: str | None, include_archived: bool) -> Select[M]:
         """A list's base: the caller's scope, `search` over search_columns, live rows unless
         archived ones are asked for."""
         stmt = self.scoped()
         if search:
-            columns = [getattr(self.model, name) for name in self.search_columns]
-            stmt = stmt.where(search_filter(search, *columns))
+            stmt = stmt.where(search_filter(search, *self.search_columns()))
         return stmt if include_archived else self.live(stmt)
 
     async def list_page(
@@ -60,18 +84,13 @@ class ElementRepository(Generic[M]):
         )
 
     async def page(self, stmt: Select[M], params: PageParams) -> tuple[list[M], str | None]:
-        model: Any = self.model
-        stmt = keyset(stmt, params, [model.created_at, model.id], [datetime, str])
+        stmt = keyset(stmt, params, [self.model.created_at, self.model.id], [datetime, str])
         rows: Sequence[M] = (await self.session.execute(stmt)).scalars().all()
         return page_of(rows, params, lambda row: [row.created_at, row.id])
 
-    def key_column(self) -> Any:
-        """The column a path selector may name instead of the id."""
-        return getattr(self.model, "key", None)
-
     async def find_by_id_or_key(self, selector: str, stmt: Select[M] | None = None) -> M | None:
         """`id` first (archived rows too), then the key among live rows."""
-        model: Any = self.model
+        model = self.model
         base = stmt if stmt is not None else self.scoped()
         condition = model.id == selector
         key = self.key_column()
@@ -84,11 +103,10 @@ class ElementRepository(Generic[M]):
 
     async def get_by_key(self, key: str) -> M:
         """A live element by its key alone (an object selector that names the key field)."""
-        model: Any = self.model
         column = self.key_column()
         found = None
         if column is not None:
-            stmt = self.scoped().where(column == key, model.archived_at.is_(None))
+            stmt = self.live(self.scoped()).where(column == key)
             found = (await self.session.execute(stmt)).scalar_one_or_none()
         if found is None:
             raise NotFound(f"{self.noun} {key!r} not found")
@@ -118,7 +136,7 @@ class ElementRepository(Generic[M]):
         return element
 
     def ensure_live(self, element: M) -> None:
-        if getattr(element, "archived_at", None) is not None:
+        if element.archived_at is not None:
             raise BadRequest(f"{self.noun} is archived; restore it before changing it")
 
     async def save(self, element: M, changes: dict[str, Any]) -> M:
@@ -126,18 +144,17 @@ class ElementRepository(Generic[M]):
         self.ensure_live(element)
         for name, value in changes.items():
             setattr(element, name, value)
-        target: Any = element
-        if hasattr(target, "revision"):
-            target.revision = target.revision + 1
-        target.updated_at = func.now()
+        if isinstance(element, RevisionMixin):
+            element.revision = element.revision + 1
+        element.updated_at = func.now()
         await self.flush()
         await self.session.refresh(element)
         return element
 
     async def archive(self, element: M) -> None:
-        if getattr(element, "archived_at", None) is None:
-            element.archived_at = func.now()  # type: ignore[attr-defined]
-            element.updated_at = func.now()  # type: ignore[attr-defined]
+        if element.archived_at is None:
+            element.archived_at = func.now()
+            element.updated_at = func.now()
             await self.flush()
 
     async def get_to_restore(self, selector: str) -> M:
@@ -146,11 +163,11 @@ class ElementRepository(Generic[M]):
         found = await self.find_by_id_or_key(selector)
         key = self.key_column()
         if found is None and key is not None:
-            model: Any = self.model
+            archived = self.model.archived_at
             stmt = (
                 self.scoped()
-                .where(key == selector, model.archived_at.is_not(None))
-                .order_by(model.archived_at.desc(), model.id.desc())
+                .where(key == selector, archived.is_not(None))
+                .order_by(archived.desc(), self.model.id.desc())
                 .limit(1)
             )
             found = (await self.session.execute(stmt)).scalar_one_or_none()
@@ -159,9 +176,30 @@ class ElementRepository(Generic[M]):
         return found
 
     async def restore(self, element: M) -> M:
-        if getattr(element, "archived_at", None) is not None:
-            element.archived_at = None  # type: ignore[attr-defined]
-            element.updated_at = func.now()  # type: ignore[attr-defined]
+        if element.archived_at is not None:
+            element.archived_at = None
+            element.updated_at = func.now()
             await self.flush()
             await self.session.refresh(element)
         return element
+
+
+class NamedElementRepository(ElementRepository[N]):
+    """Elements addressed by key, with `name` and `key` each derived from the other."""
+
+    def search_columns(self) -> tuple[TextColumn, ...]:
+        return (self.model.name, self.model.key)
+
+    def key_column(self) -> TextColumn:
+        return self.model.key
+
+    async def create(self, values: dict[str, Any]) -> N:
+        return await self.add_named(values)
+
+    async def add_named(self, values: dict[str, Any], **columns: Any) -> N:
+        """Insert an element from its validated values and the `columns` the repository
+        resolved itself (references named in the body)."""
+        row = self.model(
+            workspace_id=self.principal.workspace_id, **columns, **named_element_values(values)
+        )
+        return await self.add(row)

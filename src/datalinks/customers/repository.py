@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from datalinks.core.auth import forget_customer
 from datalinks.core.pagination import PageParams
-from datalinks.core.repository import ElementRepository
+from datalinks.core.repository import ElementRepository, TextColumn
 from datalinks.models import Customer, new_id
 
 
@@ -21,9 +21,10 @@ class CustomerRepository(ElementRepository[Customer]):
             stmt = stmt.where(Customer.id == self.principal.customer_id)
         return stmt
 
-    search_columns = ("name", "internal_id")
+    def search_columns(self) -> tuple[TextColumn, ...]:
+        return (Customer.name, Customer.internal_id)
 
-    def key_column(self) -> Any:
+    def key_column(self) -> TextColumn:
         return Customer.internal_id
 
     async def list_customers(

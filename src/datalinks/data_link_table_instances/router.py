@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, Query, Request, Response
 
 from datalinks.core.auth import PrincipalDep
+from datalinks.core.instances import InstanceFilters, Missing
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
@@ -13,8 +14,6 @@ from datalinks.core.selectors import InstanceSelector, instance_selector
 from datalinks.data_link_table_instances import schemas
 from datalinks.data_link_table_instances.repository import (
     DataLinkTableInstanceRepository,
-    InstanceFilters,
-    Missing,
     ResolvedInstance,
 )
 from datalinks.db.session import SessionDep
@@ -43,7 +42,7 @@ OptionalBody = Annotated[schemas.DataLinkTableInstanceWrite | None, Body()]
 
 
 def out(resolved: ResolvedInstance) -> schemas.DataLinkTableInstance:
-    return schemas.DataLinkTableInstance.of(resolved.instance, resolved.table)
+    return schemas.DataLinkTableInstance.of(resolved)
 
 
 @router.get(
@@ -67,8 +66,8 @@ async def list_instances(
 ) -> dict[str, Any]:
     filters = InstanceFilters(
         id=id,
-        data_link_table_id=data_link_table_id,
-        data_link_table_key=data_link_table_key,
+        parent_id=data_link_table_id,
+        parent_key=data_link_table_key,
         connection_id=connection_id,
         integration_id=integration_id,
         integration_key=integration_key,
@@ -131,9 +130,7 @@ async def patch_instance(
 
 @router.delete(PATH, operation_id="archiveDataLinkTableInstance", response_class=Response)
 async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
-    # The SDK reuses its selector (autoCreate included) for every verb; archiving never
-    # creates, and an empty slot is 404 as for any selector that names nothing.
-    await repo.archive((await repo.require(sel, Missing.NOT_FOUND, lock=True)).instance)
+    await repo.archive_selected(sel)
     return Response(status_code=200)
 
 
@@ -143,4 +140,4 @@ async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
     response_model=schemas.DataLinkTableInstance,
 )
 async def restore_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataLinkTableInstance:
-    return out(await repo.restore_instance(await repo.require(sel, Missing.NOT_FOUND)))
+    return out(await repo.restore_selected(sel))

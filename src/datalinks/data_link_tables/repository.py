@@ -1,25 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
-
 from datalinks.core.errors import BadRequest, NotFound
-from datalinks.core.repository import ElementRepository
-from datalinks.integrations.repository import named_element_values
+from datalinks.core.repository import NamedElementRepository
 from datalinks.models import DataLinkTable
 
 
-class DataLinkTableRepository(ElementRepository[DataLinkTable]):
+class DataLinkTableRepository(NamedElementRepository[DataLinkTable]):
     model = DataLinkTable
     noun = "Data link table"
 
     def conflict_message(self) -> str:
         return "A live data link table with this key (or uuid) already exists"
-
-    async def create(self, values: dict[str, Any]) -> DataLinkTable:
-        row = DataLinkTable(
-            workspace_id=self.principal.workspace_id, **named_element_values(values)
-        )
-        return await self.add(row)
 
     async def for_selector(self, table_id: str | None, table_key: str | None) -> DataLinkTable:
         """The parent an instance selector names: by id (archived too), or by key among live."""

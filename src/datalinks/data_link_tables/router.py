@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import (
@@ -13,9 +13,6 @@ from datalinks.core.element_routes import (
 )
 from datalinks.core.errors import ValidationFailed
 from datalinks.core.routing import ApiRouter
-from datalinks.core.selectors import connection_selector, instance_selector
-from datalinks.data_link_table_instances.repository import DataLinkTableInstanceRepository
-from datalinks.data_link_table_instances.schemas import DataLinkTableInstance
 from datalinks.data_link_tables import schemas
 from datalinks.data_link_tables.repository import DataLinkTableRepository
 from datalinks.db.session import SessionDep
@@ -61,28 +58,6 @@ async def find_table(repo: RepoDep, id: str | None = None, key: str | None = Non
 
 
 @router.get(
-    "/data-link-tables/{selector}",
-    operation_id="getDataLinkTable",
-    response_model=schemas.DataLinkTable | DataLinkTableInstance,
-)
-async def get_table(selector: str, request: Request, repo: RepoDep) -> Any:
-    """The table; with a connection field in the query, that connection's instance of it
-    (Membrane's `layer=connection` addressing)."""
-    table = await repo.get(selector)
-    if not connection_selector(request.query_params).given:
-        return table
-    instances = DataLinkTableInstanceRepository(repo.session, repo.principal)
-    sel = instance_selector(
-        request.query_params,
-        parent_id_field="dataLinkTableId",
-        parent_key_field="dataLinkTableKey",
-        parent_id=table.id,
-    )
-    resolved = await instances.require(sel)
-    return DataLinkTableInstance.of(resolved.instance, resolved.table)
-
-
-@router.get(
     "/data-link-tables/{selector}/export",
     operation_id="exportDataLinkTable",
     response_model=schemas.DataLinkTableExport,
@@ -102,6 +77,7 @@ add_element_routes(
     write_model=schemas.DataLinkTableWrite,
     out_model=schemas.DataLinkTable,
     keep=REQUIRED,
+    # data_link_table_instances/flat_router.py owns the GET: it answers for instances too.
     include_get=False,
     no_ops=("refresh",),
     verbs=UPDATE_PATCH_DELETE,

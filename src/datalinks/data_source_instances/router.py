@@ -7,7 +7,8 @@ from starlette.datastructures import QueryParams
 
 from datalinks.connections.repository import owner_named
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.errors import NotFound, NotImplementedByDatalinks
+from datalinks.core.errors import NotImplementedByDatalinks
+from datalinks.core.instances import Missing
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
@@ -15,9 +16,8 @@ from datalinks.core.selectors import InstanceSelector, instance_selector
 from datalinks.data_source_instances import schemas
 from datalinks.data_source_instances.repository import (
     DataSourceInstanceRepository,
-    InstanceFilters,
-    Missing,
     ResolvedInstance,
+    SourceInstanceFilters,
 )
 from datalinks.db.session import SessionDep
 
@@ -56,13 +56,7 @@ AutoCreate = Annotated[str | None, Query(alias="autoCreate")]
 
 
 def out(resolved: ResolvedInstance) -> schemas.DataSourceInstance:
-    return schemas.DataSourceInstance.of(resolved.instance, resolved.source)
-
-
-def found(resolved: ResolvedInstance | None) -> ResolvedInstance:
-    if resolved is None:
-        raise NotFound("No data source instance for this data source and connection")
-    return resolved
+    return schemas.DataSourceInstance.of(resolved)
 
 
 def sent(body: schemas.DataSourceInstanceWrite | None) -> dict[str, Any]:
@@ -91,10 +85,10 @@ async def list_instances(
     search: str | None = None,
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
 ) -> dict[str, Any]:
-    filters = InstanceFilters(
+    filters = SourceInstanceFilters(
         id=id,
-        data_source_id=data_source_id,
-        data_source_key=data_source_key,
+        parent_id=data_source_id,
+        parent_key=data_source_key,
         universal_data_source_id=universal_data_source_id,
         connection_id=connection_id,
         integration_id=integration_id,
@@ -160,9 +154,7 @@ async def patch_instance(
 
 @router.delete(PATH, operation_id="archiveDataSourceInstance", response_class=Response)
 async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
-    # The SDK reuses its selector (autoCreate included) for every verb; archiving never
-    # creates, and an empty slot is 404 as for any selector that names nothing.
-    await repo.archive(found(await repo.resolve(sel, Missing.NOT_FOUND, lock=True)).instance)
+    await repo.archive_selected(sel)
     return Response(status_code=200)
 
 
@@ -172,7 +164,7 @@ async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
     response_model=schemas.DataSourceInstance,
 )
 async def restore_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataSourceInstance:
-    return out(await repo.restore_instance(await repo.require(sel, Missing.NOT_FOUND)))
+    return out(await repo.restore_selected(sel))
 
 
 @router.post(
@@ -230,9 +222,9 @@ async def list_connection_instances(
     include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
 ) -> dict[str, Any]:
     conn = await repo.connections.get(connection)
-    filters = InstanceFilters(
+    filters = SourceInstanceFilters(
         connection_id=conn.id,
-        data_source_id=data_source_id,
+        parent_id=data_source_id,
         include_archived=bool(parse_bool("includeArchived", include_archived)),
     )
     items, cursor = await repo.find(filters, page)
@@ -248,21 +240,31 @@ async def _at(
     auto_create: str | None = None,
     *,
     lock: bool = False,
-) -> ResolvedInstance | None:
+) -> ResolvedInstance:
     conn = await repo.connections.get(connection)
     create = bool(parse_bool("autoCreate", auto_create))
     return await repo.at_connection(conn, source, instance_key or None, missing, create, lock=lock)
 
 
-@router.get(ITEM, operation_id="getConnectionDataSource", response_model=schemas.DataSourceInstance)
-async def get_connection_instance(
+async def named_instance(
     connection: str,
     source: str,
     repo: RepoDep,
     instance_key: InstanceKey = None,
     auto_create: AutoCreate = None,
-) -> schemas.DataSourceInstance:
-    return out(found(await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create)))
+) -> ResolvedInstance:
+    """The instance a connection-level path names, created if `autoCreate` says so. Only for
+    routes without a body: a dependency runs before the body is read, so a bad body would
+    answer after the lookup's 404 instead of before it."""
+    return await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create)
+
+
+NamedInstance = Annotated[ResolvedInstance, Depends(named_instance)]
+
+
+@router.get(ITEM, operation_id="getConnectionDataSource", response_model=schemas.DataSourceInstance)
+async def get_connection_instance(resolved: NamedInstance) -> schemas.DataSourceInstance:
+    return out(resolved)
 
 
 @router.put(ITEM, operation_id="putConnectionDataSource", response_model=schemas.DataSourceInstance)
@@ -275,7 +277,7 @@ async def put_connection_instance(
 ) -> schemas.DataSourceInstance:
     """The SDK's `create()` is this PUT with no body: create when missing. With a body it also
     replaces the settings."""
-    resolved = found(await _at(repo, connection, source, instance_key, Missing.CREATE))
+    resolved = await _at(repo, connection, source, instance_key, Missing.CREATE)
     if body is None:
         return out(resolved)
     return out(await repo.change_settings(resolved, sent(body), replace=True))
@@ -292,7 +294,7 @@ async def patch_connection_instance(
     auto_create: AutoCreate = None,
     body: OptionalBody = None,
 ) -> schemas.DataSourceInstance:
-    resolved = found(await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create))
+    resolved = await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create)
     return out(await repo.change_settings(resolved, sent(body), replace=False))
 
 
@@ -301,7 +303,7 @@ async def archive_connection_instance(
     connection: str, source: str, repo: RepoDep, instance_key: InstanceKey = None
 ) -> Response:
     resolved = await _at(repo, connection, source, instance_key, Missing.NOT_FOUND, lock=True)
-    await repo.archive(found(resolved).instance)
+    await repo.archive(resolved.instance)
     return Response(status_code=200)
 
 
@@ -311,13 +313,8 @@ async def archive_connection_instance(
     response_model=schemas.DataSourceInstance,
 )
 async def reset_connection_instance(
-    connection: str,
-    source: str,
-    repo: RepoDep,
-    instance_key: InstanceKey = None,
-    auto_create: AutoCreate = None,
+    resolved: NamedInstance, repo: RepoDep
 ) -> schemas.DataSourceInstance:
-    resolved = found(await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create))
     return out(await repo.reset(resolved))
 
 
@@ -327,11 +324,6 @@ async def reset_connection_instance(
     response_model=schemas.DataSourceInstance,
 )
 async def setup_connection_instance(
-    connection: str,
-    source: str,
-    repo: RepoDep,
-    instance_key: InstanceKey = None,
-    auto_create: AutoCreate = None,
+    resolved: NamedInstance, repo: RepoDep
 ) -> schemas.DataSourceInstance:
-    resolved = found(await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create))
     return out(await repo.setup(resolved))

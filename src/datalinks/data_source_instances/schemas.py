@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
+from datalinks.core.instances import ResolvedInstance, instance_values
 from datalinks.core.schemas import (
     ElementOut,
     JsonObject,
@@ -13,7 +12,7 @@ from datalinks.core.schemas import (
     Text,
     Timestamp,
 )
-from datalinks.data_source_instances.paths import compute_path
+from datalinks.data_sources.paths import compute_path
 from datalinks.data_sources.schemas import Interval, SubscribedTo
 from datalinks.models import DataSource
 from datalinks.models import DataSourceInstance as InstanceRow
@@ -78,36 +77,27 @@ class DataSourceInstance(ElementOut):
     last_setup_at: Timestamp | None = None
 
     @classmethod
-    def of(cls, instance: InstanceRow, source: DataSource) -> DataSourceInstance:
-        universal = source.id if source.integration_id is None else source.parent_id
-        values: dict[str, Any] = {
-            "id": instance.id,
-            "name": source.name,
-            "key": source.key,
-            "data_source_id": source.id,
-            "universal_data_source_id": universal,
-            "connection_id": instance.connection_id,
-            "integration_id": instance.integration_id,
-            "user_id": instance.customer_id,
-            "tenant_id": instance.customer_id,
-            "instance_key": instance.instance_key,
-            "udm": instance.udm,
-            "collection_key": instance.collection_key,
-            "collection_parameters": instance.collection_parameters,
-            "default_collection_key": source.collection_key,
-            "default_collection_parameters": source.collection_parameters,
-            "path": compute_path(instance.collection_key, instance.collection_parameters),
-            "default_path": compute_path(source.collection_key, source.collection_parameters),
-            "pull_updates_interval_seconds": instance.pull_updates_interval_seconds,
-            "full_sync_interval_seconds": instance.full_sync_interval_seconds,
-            "subscribed_to": instance.subscribed_to,
-            "is_customized": instance.is_customized,
-            "revision": instance.revision,
-            "data_source_revision": instance.data_source_revision,
-            "last_setup_at": instance.last_setup_at,
-            "created_at": instance.created_at,
-            "updated_at": instance.updated_at,
-            "archived_at": instance.archived_at,
-            "is_deactivated": instance.archived_at is not None or source.archived_at is not None,
-        }
-        return cls.model_validate(values)
+    def of(cls, resolved: ResolvedInstance[InstanceRow, DataSource]) -> DataSourceInstance:
+        instance, source = resolved.instance, resolved.parent
+        return cls.model_validate(
+            {
+                **instance_values(resolved),
+                "data_source_id": source.id,
+                "universal_data_source_id": (
+                    source.id if source.integration_id is None else source.parent_id
+                ),
+                "udm": instance.udm,
+                "collection_key": instance.collection_key,
+                "collection_parameters": instance.collection_parameters,
+                "default_collection_key": source.collection_key,
+                "default_collection_parameters": source.collection_parameters,
+                "path": compute_path(instance.collection_key, instance.collection_parameters),
+                "default_path": compute_path(source.collection_key, source.collection_parameters),
+                "pull_updates_interval_seconds": instance.pull_updates_interval_seconds,
+                "full_sync_interval_seconds": instance.full_sync_interval_seconds,
+                "subscribed_to": instance.subscribed_to,
+                "is_customized": instance.is_customized,
+                "data_source_revision": instance.data_source_revision,
+                "last_setup_at": instance.last_setup_at,
+            }
+        )

@@ -14,17 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datalinks.core.auth import Principal
 from datalinks.core.errors import AlreadyExists, BadRequest, NotFound, ValidationFailed
 from datalinks.core.pagination import PageParams
-from datalinks.core.repository import ElementRepository
+from datalinks.core.repository import NamedElementRepository
 from datalinks.core.search import search_filter
-from datalinks.data_source_instances.paths import (
+from datalinks.data_sources.collections import DataCollectionRepository
+from datalinks.data_sources.paths import (
     PathError,
     compute_path,
     encode_parameters,
     parse_path,
 )
-from datalinks.data_sources.collections import DataCollectionRepository
 from datalinks.data_sources.schemas import DataSourceExport
-from datalinks.integrations.repository import named_element_values
 from datalinks.models import DataSource, Integration, new_id
 from datalinks.models.base import KEY_MAX
 from datalinks.models.data_source import (
@@ -108,7 +107,7 @@ class SourceFilters:
     id: str | None = None
 
 
-class DataSourceRepository(ElementRepository[DataSource]):
+class DataSourceRepository(NamedElementRepository[DataSource]):
     model = DataSource
     noun = "Data source"
 
@@ -357,13 +356,7 @@ class DataSourceRepository(ElementRepository[DataSource]):
         )
         values.setdefault("pull_updates_interval_seconds", DEFAULT_PULL_UPDATES_INTERVAL_SECONDS)
         values.setdefault("full_sync_interval_seconds", DEFAULT_FULL_SYNC_INTERVAL_SECONDS)
-        row = DataSource(
-            workspace_id=self.principal.workspace_id,
-            integration_id=integration_id,
-            parent_id=parent_id,
-            **named_element_values(values),
-        )
-        return await self.add(row)
+        return await self.add_named(values, integration_id=integration_id, parent_id=parent_id)
 
     async def save(self, element: DataSource, changes: dict[str, Any]) -> DataSource:
         """Resolve references and check the resulting collection choice before saving."""

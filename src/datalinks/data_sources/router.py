@@ -6,18 +6,11 @@ from fastapi import Depends, Query, Request, Response
 
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import add_dependencies_route, add_element_routes
-from datalinks.core.errors import BadRequest, NotFound, ValidationFailed
+from datalinks.core.errors import BadRequest, ValidationFailed
 from datalinks.core.pagination import Page, PageParams, page_params
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import Key, change_set
-from datalinks.core.selectors import instance_selector
-from datalinks.data_source_instances.repository import (
-    DataSourceInstanceRepository,
-    Missing,
-    ResolvedInstance,
-)
-from datalinks.data_source_instances.schemas import DataSourceInstance, DataSourceInstanceWrite
 from datalinks.data_sources import schemas
 from datalinks.data_sources.repository import DataSourceRepository, SourceFilters
 from datalinks.db.session import SessionDep
@@ -47,7 +40,6 @@ LAYERS = ("universal", "integration", "connection")
 # What @integration-app/sdk sends for "none": `integrationId=null` (universal data sources
 # only), `universalDataSourceId=null` (those that specialise no universal one).
 NULL = "null"
-SourceOrInstance = schemas.DataSource | DataSourceInstance
 
 
 async def repository(
@@ -78,58 +70,12 @@ IntegrationRepoDep = Annotated[
 ]
 
 
-def _instances(repo: DataSourceRepository) -> DataSourceInstanceRepository:
-    return DataSourceInstanceRepository(repo.session, repo.principal)
-
-
-def _names_connection(request: Request) -> bool:
-    """Membrane's `layer=connection` addressing: a connection in the query means the route acts
-    on that connection's instance of the data source (`integrationId`/`integrationKey` alone
-    only disambiguate the key)."""
-    params = request.query_params
-    return bool(params.get("connectionId") or params.get("connectionKey"))
-
-
-async def _flat_instance(
-    repo: DataSourceRepository,
-    selector: str,
-    request: Request,
-    missing: Missing,
-    *,
-    lock: bool = False,
-) -> ResolvedInstance | None:
-    instances = _instances(repo)
-    # The path names the data source; the query's instance fields are read (and checked) as in
-    # any instance selector.
-    sel = instance_selector(
-        request.query_params,
-        parent_id_field="dataSourceId",
-        parent_key_field="dataSourceKey",
-        parent_id=selector,
-    )
-    connection = await instances.connections.for_selector(sel.connection)
-    return await instances.at_connection(
-        connection, selector, sel.instance_key, missing, sel.auto_create, lock=lock
-    )
-
-
 def _universal_filter(*values: str | None) -> dict[str, Any]:
     """The SourceFilters of `universalDataSourceId` or an alias of it (the first one sent)."""
     value = next((value for value in values if value), None)
     if value == NULL:
         return {"no_universal_data_source": True}
     return {"universal_data_source_id": value}
-
-
-def _resolved(resolved: ResolvedInstance | None) -> ResolvedInstance:
-    if resolved is None:
-        raise NotFound("No data source instance for this data source and connection")
-    return resolved
-
-
-def _instance_out(resolved: ResolvedInstance | None) -> DataSourceInstance:
-    found = _resolved(resolved)
-    return DataSourceInstance.of(found.instance, found.source)
 
 
 @router.get(
@@ -191,114 +137,39 @@ async def find_data_source(
     return await repo.get(id or key or "")
 
 
-@router.get(
-    "/data-sources/{selector}", operation_id="getDataSource", response_model=SourceOrInstance
-)
-async def get_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
-    if _names_connection(request):
-        return _instance_out(await _flat_instance(repo, selector, request, Missing.AUTO))
+# The data source's own case of the routes on its path. data_source_instances/flat_router.py
+# owns those routes: with a connection in the query they act on that connection's instance
+# of the data source instead (contract §8.2).
+
+
+async def get_data_source(selector: str, repo: DataSourceRepository) -> schemas.DataSource:
     return schemas.DataSource.model_validate(await repo.get(selector))
 
 
-async def _update(
-    selector: str,
-    request: Request,
-    body: schemas.DataSourceWrite,
-    repo: DataSourceRepository,
-    replace: bool,
-) -> Any:
-    if _names_connection(request):
-        found = _resolved(await _flat_instance(repo, selector, request, Missing.AUTO))
-        sent = {
-            name: value
-            for name, value in body.model_dump(exclude_unset=True).items()
-            if name in DataSourceInstanceWrite.model_fields
-        }
-        changed = await _instances(repo).change_settings(found, sent, replace=replace)
-        return DataSourceInstance.of(changed.instance, changed.source)
+async def update_data_source(
+    selector: str, body: schemas.DataSourceWrite, repo: DataSourceRepository, *, replace: bool
+) -> schemas.DataSource:
     repo.principal.require_admin()
     element = await repo.get(selector)
     saved = await repo.save(element, change_set(body, replace=replace, keep=KEEP))
     return schemas.DataSource.model_validate(saved)
 
 
-@router.put(
-    "/data-sources/{selector}", operation_id="replaceDataSource", response_model=SourceOrInstance
-)
-async def put_data_source(
-    selector: str, request: Request, body: schemas.DataSourceWrite, repo: RepoDep
-) -> Any:
-    return await _update(selector, request, body, repo, replace=True)
-
-
-@router.patch(
-    "/data-sources/{selector}", operation_id="patchDataSource", response_model=SourceOrInstance
-)
-async def patch_data_source(
-    selector: str, request: Request, body: schemas.DataSourceWrite, repo: RepoDep
-) -> Any:
-    return await _update(selector, request, body, repo, replace=False)
-
-
-@router.delete(
-    "/data-sources/{selector}", operation_id="archiveDataSource", response_class=Response
-)
-async def archive_data_source(selector: str, request: Request, repo: RepoDep) -> Response:
-    if _names_connection(request):
-        resolved = await _flat_instance(repo, selector, request, Missing.NOT_FOUND, lock=True)
-        if resolved is None:
-            raise NotFound("No data source instance for this data source and connection")
-        await _instances(repo).archive(resolved.instance)
-        return Response(status_code=200)
+async def archive_data_source(selector: str, repo: DataSourceRepository) -> None:
     repo.principal.require_admin()
     await repo.archive(await repo.get(selector))
-    return Response(status_code=200)
 
 
-@router.post(
-    "/data-sources/{selector}/restore",
-    operation_id="restoreDataSource",
-    response_model=SourceOrInstance,
-)
-async def restore_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
-    if _names_connection(request):
-        resolved = await _flat_instance(repo, selector, request, Missing.NOT_FOUND)
-        restored = await _instances(repo).restore_instance(_resolved(resolved))
-        return DataSourceInstance.of(restored.instance, restored.source)
+async def restore_data_source(selector: str, repo: DataSourceRepository) -> schemas.DataSource:
     repo.principal.require_admin()
     return schemas.DataSource.model_validate(await repo.restore(await repo.get(selector)))
 
 
-async def _no_op_or_instance(
-    selector: str, request: Request, repo: DataSourceRepository, action: str
-) -> Any:
+async def no_op(selector: str, repo: DataSourceRepository) -> schemas.DataSource:
     """`reset`, `setup` and `refresh` have nothing to do on a data source here (no connector
-    to read a schema from); on a connection's instance, reset and setup do their work."""
-    if _names_connection(request) and action != "refresh":
-        instances = _instances(repo)
-        resolved = _resolved(await _flat_instance(repo, selector, request, Missing.AUTO))
-        done = await (instances.reset if action == "reset" else instances.setup)(resolved)
-        return DataSourceInstance.of(done.instance, done.source)
+    to read a schema from)."""
     repo.principal.require_admin()
     return schemas.DataSource.model_validate(await repo.get(selector))
-
-
-@router.post(
-    "/data-sources/{selector}/reset",
-    operation_id="resetDataSource",
-    response_model=SourceOrInstance,
-)
-async def reset_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
-    return await _no_op_or_instance(selector, request, repo, "reset")
-
-
-@router.post(
-    "/data-sources/{selector}/setup",
-    operation_id="setupDataSource",
-    response_model=SourceOrInstance,
-)
-async def setup_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
-    return await _no_op_or_instance(selector, request, repo, "setup")
 
 
 @router.post(
@@ -306,8 +177,8 @@ async def setup_data_source(selector: str, request: Request, repo: RepoDep) -> A
     operation_id="refreshDataSource",
     response_model=schemas.DataSource,
 )
-async def refresh_data_source(selector: str, request: Request, repo: RepoDep) -> Any:
-    return await _no_op_or_instance(selector, request, repo, "refresh")
+async def refresh_data_source(selector: str, repo: RepoDep) -> schemas.DataSource:
+    return await no_op(selector, repo)
 
 
 @router.get(

@@ -15,7 +15,7 @@ from datalinks.core.schemas import (
     RequestModel,
     Text,
 )
-from datalinks.data_source_instances.paths import compute_path
+from datalinks.data_sources.paths import compute_path
 from datalinks.models import DataSource as DataSourceRow
 
 # Membrane's floor is a minute; a year is the most any scheduler would sensibly wait, and it

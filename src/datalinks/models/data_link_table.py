@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -11,25 +10,23 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
     LargeBinary,
     String,
     Text,
     func,
-    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from datalinks.models.base import (
     ID_LENGTH,
-    KEY_MAX,
-    NAME_MAX,
     TEXT_MAX,
-    ArchivableMixin,
     Base,
-    IdMixin,
-    TimestampMixin,
+    ConnectionInstance,
+    MetaMixin,
+    NamedElement,
+    instance_indexes,
+    named_element_indexes,
+    reference,
 )
 
 # Record ids may be 1000 characters of any Unicode (up to 4000 bytes each), more than a btree
@@ -39,82 +36,19 @@ RECORD_HASH_FUNCTION = "datalinks_record_hash"
 RECORD_ID_MAX = 1000
 
 
-class DataLinkTable(IdMixin, TimestampMixin, ArchivableMixin, Base):
+class DataLinkTable(NamedElement):
     __tablename__ = "data_link_tables"
-    __table_args__ = (
-        Index(
-            "uq_data_link_tables_workspace_id_key",
-            "workspace_id",
-            "key",
-            unique=True,
-            postgresql_where=text("archived_at IS NULL"),
-        ),
-        Index(
-            "uq_data_link_tables_workspace_id_uuid",
-            "workspace_id",
-            "uuid",
-            unique=True,
-            postgresql_where=text("archived_at IS NULL"),
-        ),
-        Index("ix_data_link_tables_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-    )
-
-    workspace_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
-    )
-    key: Mapped[str] = mapped_column(String(KEY_MAX), nullable=False)
-    name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
-    uuid: Mapped[str] = mapped_column(String(KEY_MAX), nullable=False)
-    description: Mapped[str | None] = mapped_column(String(TEXT_MAX))
-    meta: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    revision: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    __table_args__ = named_element_indexes(__tablename__)
 
 
-class DataLinkTableInstance(IdMixin, TimestampMixin, ArchivableMixin, Base):
+class DataLinkTableInstance(MetaMixin, ConnectionInstance):
     """One per (table, connection, instanceKey): the container of a connection's links."""
 
     __tablename__ = "data_link_table_instances"
-    __table_args__ = (
-        Index(
-            "uq_data_link_table_instances_slot",
-            "data_link_table_id",
-            "connection_id",
-            "instance_key",
-            unique=True,
-            postgresql_nulls_not_distinct=True,
-            postgresql_where=text("archived_at IS NULL"),
-        ),
-        Index(
-            "ix_data_link_table_instances_workspace_id_created_at_id",
-            "workspace_id",
-            "created_at",
-            "id",
-        ),
-        Index("ix_data_link_table_instances_connection_id", "connection_id"),
-        Index("ix_data_link_table_instances_customer_id", "customer_id"),
-    )
+    __table_args__ = instance_indexes(__tablename__, "data_link_table_id")
 
-    workspace_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
-    )
-    data_link_table_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("data_link_tables.id", ondelete="CASCADE"), nullable=False
-    )
-    connection_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("connections.id", ondelete="CASCADE"), nullable=False
-    )
-    # Copied from the connection, which never changes owner or integration, so tenant checks
-    # need no join.
-    customer_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
-    )
-    integration_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False
-    )
-    instance_key: Mapped[str | None] = mapped_column(String(KEY_MAX))
+    data_link_table_id: Mapped[str] = reference("data_link_tables")
     description: Mapped[str | None] = mapped_column(String(TEXT_MAX))
-    meta: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    revision: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
 
 
 class DataLink(Base):
