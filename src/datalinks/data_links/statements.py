@@ -226,8 +226,10 @@ def find(variant: Variant, shape: tuple[bool, bool, bool], after: bool) -> Any:
     )
 
 
-def find_params(guard: Guard, link_filter: LinkFilter, limit: int, after: int | None) -> Any:
-    params = {**guard.params(), **link_filter.params(), "limit": limit + 1}
+def find_params(
+    guard: Guard, link_filter: LinkFilter, limit: int, after: int | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {**guard.params(), **link_filter.params(), "limit": limit + 1}
     if after is not None:
         params["after_id"] = after
     return params
