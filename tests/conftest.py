@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from datalinks.app import create_app
@@ -24,15 +21,13 @@ from datalinks.db import migrate
 from datalinks.db.embedded import start_embedded
 from datalinks.db.engine import Database, create_engine
 from datalinks.settings import Settings, normalise_database_url
-from tests.helpers import Tenant
-from tests.live import LiveServer, start_live_server
+from tests.support.databases import create_database, drop_database
+from tests.support.helpers import Tenant
+from tests.support.live import LiveServer, start_live_server
 
-# Counts the reliability suites report at the end of the run (tests/figures.py).
-pytest_plugins = ["tests.figures"]
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+# The counts the reliability suites report at the end of the run, and the `live`, `node` and
+# `browser` marks kept true (tests/support/figures.py, tests/support/marks.py).
+pytest_plugins = ["tests.support.figures", "tests.support.marks"]
 
 
 @pytest.fixture(scope="session")
@@ -46,19 +41,6 @@ def server_url() -> Iterator[str]:
         url, server = start_embedded(Path(tmp) / "pg")
         yield url
         server.cleanup()
-
-
-def create_database(server_url: str) -> str:
-    name = f"datalinks_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, url: str) -> None:
-    name = make_url(url).database
-    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from datalinks.models import Customer
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 
 def _b64(data: bytes) -> str:

@@ -33,9 +33,9 @@ from datalinks.app import create_app
 from datalinks.core.element_routes import OWN_VERBS, UPDATE_PATCH_ARCHIVE, UPDATE_PATCH_DELETE
 from datalinks.db.engine import Database
 from datalinks.settings import Settings
-from tests.dbstate import changes, snapshot
-from tests.figures import record
-from tests.helpers import Tenant, assert_error
+from tests.support.dbstate import changes, snapshot
+from tests.support.figures import record
+from tests.support.helpers import Tenant, assert_error
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 ONE_MB = 1_000_000

@@ -1,4 +1,8 @@
-"""The operator's CLI, run as a real `python -m datalinks` process against the test database."""
+"""The operator's CLI, run as a real `python -m datalinks` process against the test database.
+
+The tests that start one are marked `live`, as the server tests are: each process boots all of
+the service's code (a second or two apiece, most of this file's time), so the quick loop leaves
+them out."""
 
 from __future__ import annotations
 
@@ -19,13 +23,15 @@ from datalinks.db import migrate
 from datalinks.db.engine import Database
 from datalinks.settings import Settings, normalise_database_url
 from datalinks.workspaces.repository import WorkspaceExists, WorkspaceRepository
-from tests.conftest import _libpq, create_database, drop_database
-from tests.helpers import assert_error
+from tests.support.databases import create_database, drop_database, libpq_url
+from tests.support.helpers import assert_error
+from tests.support.marks import LIVE, expect_mark
 
 
 def run_cli(
     database_url: str, *args: str, env_extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    expect_mark(LIVE, "runs the `datalinks` CLI as a process of its own")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATALINKS_")}
     env["DATABASE_URL"] = database_url
     env.update(env_extra or {})
@@ -43,6 +49,7 @@ def last_line(output: str) -> str:
     return output.strip().splitlines()[-1].strip()
 
 
+@pytest.mark.live
 async def test_workspace_create_list_and_tokens(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
@@ -77,6 +84,7 @@ async def test_workspace_create_list_and_tokens(
     assert_error(await client.post("/customers", json={"name": "x"}, headers=headers), 403)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
 async def test_token_alg_and_fields(
     client: httpx.AsyncClient, database_url: str, algorithm: str
@@ -101,6 +109,7 @@ async def test_token_alg_and_fields(
     assert admin_fields.returncode != 0 and "--admin" in admin_fields.stderr
 
 
+@pytest.mark.live
 def test_token_needs_admin_or_customer(database_url: str) -> None:
     key = f"cli-{uuid.uuid4().hex[:8]}"
     assert run_cli(database_url, "workspace", "create", "--key", key).returncode == 0
@@ -111,6 +120,7 @@ def test_token_needs_admin_or_customer(database_url: str) -> None:
     assert result.stdout.strip() == ""
 
 
+@pytest.mark.live
 def test_token_for_unknown_workspace(database_url: str) -> None:
     result = run_cli(database_url, "token", "--workspace", "no-such-ws", "--admin")
     assert result.returncode != 0
@@ -118,6 +128,7 @@ def test_token_for_unknown_workspace(database_url: str) -> None:
     assert result.stdout.strip() == ""
 
 
+@pytest.mark.live
 def test_workspace_create_twice(database_url: str) -> None:
     key = f"cli-{uuid.uuid4().hex[:8]}"
     assert run_cli(database_url, "workspace", "create", "--key", key).returncode == 0
@@ -126,6 +137,7 @@ def test_workspace_create_twice(database_url: str) -> None:
     assert "already exists" in again.stderr and "Traceback" not in again.stderr
 
 
+@pytest.mark.live
 def test_workspace_create_bad_key(database_url: str) -> None:
     for key in ("", "k" * 256, "bad\tkey", "ünïcode"):
         result = run_cli(database_url, "workspace", "create", "--key", key)
@@ -135,6 +147,7 @@ def test_workspace_create_bad_key(database_url: str) -> None:
     assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
 
 
+@pytest.mark.live
 def test_usage_errors(database_url: str) -> None:
     result = run_cli(database_url)
     assert result.returncode == 2 and "usage" in result.stderr.lower()
@@ -188,6 +201,7 @@ async def test_bootstrap_on_a_fresh_database(server_url: str) -> None:
         drop_database(server_url, url)
 
 
+@pytest.mark.live
 def test_migrate_up_and_down(server_url: str) -> None:
     url = create_database(server_url)
     try:
@@ -198,7 +212,7 @@ def test_migrate_up_and_down(server_url: str) -> None:
         assert run_cli(url, "migrate").returncode == 0
         down = run_cli(url, "migrate", "base", "--downgrade")
         assert down.returncode == 0, down.stderr
-        with psycopg.connect(_libpq(url)) as conn:
+        with psycopg.connect(libpq_url(url)) as conn:
             tables = conn.execute(
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
                 " AND tablename <> 'alembic_version'"
@@ -219,6 +233,7 @@ def test_database_urls_are_normalised() -> None:
     assert Settings(database_url="postgres://u@h/d").database_url == "postgresql+psycopg://u@h/d"
 
 
+@pytest.mark.live
 def test_workspace_settings_come_in_pairs(database_url: str) -> None:
     with pytest.raises(ValidationError):
         Settings(database_url=database_url, workspace_key="half", workspace_secret=None)
@@ -229,6 +244,7 @@ def test_workspace_settings_come_in_pairs(database_url: str) -> None:
     assert "DATALINKS_WORKSPACE_SECRET" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.live
 def test_token_lifetime_must_be_positive(database_url: str) -> None:
     for ttl in ("0", "-5", "soon"):
         result = run_cli(database_url, "token", "--workspace", "w", "--admin", "--ttl", ttl)

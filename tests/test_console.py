@@ -24,8 +24,9 @@ import httpx
 import pytest
 
 from datalinks.console.router import STATIC_DIR
-from tests.live import REPO_ROOT, LiveServer
-from tests.node import node_version, npm_ci_if_stale
+from tests.support.live import REPO_ROOT, LiveServer
+from tests.support.marks import BROWSER, expect_mark
+from tests.support.node import node_version, npm_ci_if_stale
 
 CONSOLE_DIR = Path(__file__).resolve().parent / "console"
 SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "console"
@@ -122,12 +123,15 @@ def _node() -> str:
 
 
 def _chromium() -> str:
+    expect_mark(BROWSER, "runs Chromium")
     chromium = os.environ.get("DATALINKS_CHROMIUM", DEFAULT_CHROMIUM)
     if not os.access(chromium, os.X_OK):
         _unavailable(f"the console browser tests need Chromium at {chromium} (Debian: chromium)")
     return chromium
 
 
+@pytest.mark.node
+@pytest.mark.browser
 def test_console_in_headless_chromium(live_server: LiveServer) -> None:
     chromium = _chromium()
     node = _node()

@@ -10,8 +10,8 @@ import os
 import re
 from typing import Any
 
-from tests.helpers import Tenant
-from tests.live import REPO_ROOT, LiveServer
+from tests.support.helpers import Tenant
+from tests.support.live import REPO_ROOT, LiveServer
 
 SCRIPT = REPO_ROOT / "examples" / "curl-recipes.sh"
 README = REPO_ROOT / "README.md"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from datalinks.models import Customer
-from tests.helpers import Tenant, assert_error, assert_wire_shape
+from tests.support.helpers import Tenant, assert_error, assert_wire_shape
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 

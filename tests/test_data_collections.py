@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from datalinks.models import DataCollection, DataSource, DataSourceInstance
-from tests.helpers import Tenant, assert_error, assert_wire_shape
+from tests.support.helpers import Tenant, assert_error, assert_wire_shape
 
 PROJECT_SCHEMA = {
     "type": "object",

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 
 from datalinks.models import DataLinkTable
-from tests.helpers import Tenant, assert_error
-from tests.linkfixtures import make_world
+from tests.support.helpers import Tenant, assert_error
+from tests.support.linkfixtures import make_world
 
 
 async def test_create_derives_key_and_name(client: httpx.AsyncClient, tenant: Tenant) -> None:

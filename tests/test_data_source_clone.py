@@ -16,7 +16,7 @@ import httpx
 
 from datalinks.models import DataSource
 from datalinks.models.base import KEY_MAX
-from tests.helpers import Tenant, assert_error, assert_wire_shape
+from tests.support.helpers import Tenant, assert_error, assert_wire_shape
 
 # Settings a clone copies from its original.
 COPIED = (

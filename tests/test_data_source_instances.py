@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from datalinks.models import DataSourceInstance
-from tests.helpers import Tenant, assert_error, assert_wire_shape
+from tests.support.helpers import Tenant, assert_error, assert_wire_shape
 
 BODILESS = {"content-type": "application/x-www-form-urlencoded", "content-length": "0"}
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from datalinks.models import DataSource
-from tests.helpers import Tenant, assert_error, assert_wire_shape
+from tests.support.helpers import Tenant, assert_error, assert_wire_shape
 
 
 async def integration(client: httpx.AsyncClient, tenant: Tenant, key: str) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """PostgreSQL goes away under load and comes back: the service says so, fails fast, recovers
 by itself and loses no acknowledged write.
 
-`datalinks serve` runs against a PostgreSQL this test owns (tests/pgcontrol.py), under a steady
-load of link upserts from a few concurrent clients. The test restarts PostgreSQL twice in the
-middle, once cleanly (`pg_ctl stop -m fast`: every session is ended) and once as a crash
+`datalinks serve` runs against a PostgreSQL this test owns (tests/support/pgcontrol.py), under
+a steady load of link upserts from a few concurrent clients. The test restarts PostgreSQL twice
+in the middle, once cleanly (`pg_ctl stop -m fast`: every session is ended) and once as a crash
 (`-m immediate`: the next start replays the write-ahead log), and checks:
 
 (a) /ready answers 503 in the error shape while the database is away, and 200 again after;
@@ -31,10 +31,10 @@ from datalinks.app import create_app
 from datalinks.core.auth import mint_token
 from datalinks.db.engine import Database
 from datalinks.settings import Settings, normalise_database_url
-from tests.figures import record
-from tests.helpers import Tenant, assert_error
-from tests.live import LiveServer, start_live_server
-from tests.pgcontrol import ControlledPostgres
+from tests.support.figures import record
+from tests.support.helpers import Tenant, assert_error
+from tests.support.live import LiveServer, start_live_server
+from tests.support.pgcontrol import ControlledPostgres
 
 CLIENTS = 4
 # Far above any answer's normal latency, also on a loaded 2-core machine: a request that
@@ -196,6 +196,7 @@ def _stored_ids(url: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+@pytest.mark.live
 async def test_postgres_restarts_under_load(
     postgres: ControlledPostgres, served: LiveServer
 ) -> None:

@@ -12,8 +12,11 @@ import httpx
 import pytest
 
 from datalinks.core.auth import mint_token
-from tests.live import LiveServer, start_live_server
-from tests.test_head_limit import HEAD_LIMIT, head_with, raw_request
+from tests.support.live import LiveServer, start_live_server
+from tests.support.raw_http import HEAD_LIMIT, head_with, raw_request
+
+# The failures are sent over a socket, to a server of the module's own.
+pytestmark = pytest.mark.live
 
 TYPES = {"bad_request", "concurrency", "internal"}
 LINK = {"externalRecordId": "e1", "appRecordId": "a1", "direction": "import"}

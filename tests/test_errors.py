@@ -19,7 +19,7 @@ from datalinks.core.logging import JsonFormatter
 from datalinks.db.engine import Database
 from datalinks.models import Customer, Integration
 from datalinks.settings import Settings
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 JSON = {"Content-Type": "application/json"}
 

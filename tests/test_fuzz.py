@@ -5,8 +5,8 @@ code the operation documents, the documented content type and headers, a body va
 the documented schema.
 
 Generated values are mixed with the ids and keys of real objects (one of everything, made
-before the run, tests/probe_world.py), so that requests reach the code behind a lookup and not
-only its 404.
+before the run, tests/support/probe_world.py), so that requests reach the code behind a
+lookup and not only its 404.
 
 Bounded for CI: schemathesis' explicit examples, then DATALINKS_FUZZ_EXAMPLES (default 15)
 generated cases per operation and token, valid and invalid, from a fixed seed (a failure
@@ -33,16 +33,19 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from datalinks.app import create_app
 from datalinks.core.auth import mint_token
 from datalinks.settings import Settings
-from tests.figures import record
-from tests.helpers import Tenant
-from tests.live import LiveServer, start_live_server
-from tests.probe_world import World, make_world
-from tests.test_tenant_probe import (
+from tests.support.figures import record
+from tests.support.helpers import Tenant
+from tests.support.live import LiveServer, start_live_server
+from tests.support.probe_filler import (
     NOT_SERVED,
     QUERY_REFERENCES,
     Operation,
     path_values,
 )
+from tests.support.probe_world import World, make_world
+
+# Every test here talks to the fuzzer's own `datalinks serve`.
+pytestmark = pytest.mark.live
 
 LONG = os.environ.get("DATALINKS_FUZZ_LONG", "") not in ("", "0")
 EXAMPLES = int(os.environ.get("DATALINKS_FUZZ_EXAMPLES", "500" if LONG else "15"))

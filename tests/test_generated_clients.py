@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from datalinks.core.auth import mint_token
-from tests.live import REPO_ROOT, LiveServer
-from tests.node import npm_ci_if_stale
+from tests.support.live import REPO_ROOT, LiveServer
+from tests.support.node import npm_ci_if_stale
 
 DOCUMENT = REPO_ROOT / "openapi.json"
 TS_DIR = REPO_ROOT / "tests" / "clients" / "ts"
@@ -240,6 +240,7 @@ def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> st
     return output
 
 
+@pytest.mark.node
 def test_typescript_client(node: str, live_server: LiveServer, tmp_path: Path) -> None:
     for name in ("package.json", "tsconfig.json", "scenario.ts"):
         shutil.copy(TS_DIR / name, tmp_path / name)

@@ -4,7 +4,6 @@ server goes on serving. (uvicorn's httptools protocol alone buffers heads of any
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 from collections.abc import Iterator
@@ -12,50 +11,18 @@ from collections.abc import Iterator
 import pytest
 
 from datalinks.core.auth import mint_token
-from datalinks.settings import Settings
-from tests.figures import record
-from tests.live import LiveServer, start_live_server
+from tests.support.figures import record
+from tests.support.live import LiveServer, start_live_server
+from tests.support.raw_http import HANG_GUARD_SECONDS, HEAD_LIMIT, head_with, raw_request
 
-HEAD_LIMIT = Settings().max_header_bytes
-# Only a guard against a server that hangs; every answer here comes at once.
-HANG_GUARD_SECONDS = 60
+# Request heads have to cross a real socket to reach uvicorn's parser: a server of its own.
+pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with start_live_server(database_url, tmp_path_factory.mktemp("head-limit")) as server:
         yield server
-
-
-def raw_request(server: LiveServer, head: bytes) -> tuple[int, bytes]:
-    """Send a request head as is; (status, body) of the answer, read until the server closes
-    or the answer is complete. The socket timeout catches a server that hangs."""
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=HANG_GUARD_SECONDS) as sock:
-        with contextlib.suppress(ConnectionError):
-            # The server may answer and close before it has read all of an oversized head.
-            sock.sendall(head)
-        answer = b""
-        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < _length(answer):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-    status_line, _, rest = answer.partition(b"\r\n")
-    return int(status_line.split()[1]), rest.split(b"\r\n\r\n", 1)[1]
-
-
-def _length(answer: bytes) -> int:
-    for line in answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return int(value)
-    return 1 << 30
-
-
-def head_with(headers: list[tuple[str, str]], path: str = "/integrations") -> bytes:
-    lines = [f"GET {path} HTTP/1.1", "Host: datalinks.test", *(f"{k}: {v}" for k, v in headers)]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 @pytest.mark.parametrize(

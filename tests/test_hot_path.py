@@ -19,8 +19,8 @@ import pytest
 from datalinks.app import create_app
 from datalinks.db.engine import Database
 from datalinks.settings import Settings
-from tests.helpers import Tenant
-from tests.linkfixtures import LinkWorld, make_world
+from tests.support.helpers import Tenant
+from tests.support.linkfixtures import LinkWorld, make_world
 
 PATH = "/data-link-table-instance/links"
 VOLATILE = ("id", "createdAt", "updatedAt", "dataLinkTableInstanceId")

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from datalinks.models import Connection, Customer, Integration
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 
 async def seed(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:

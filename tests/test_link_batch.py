@@ -8,9 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import Tenant, assert_error
-from tests.linkfixtures import LinkWorld, make_world
-from tests.test_links import link_rows
+from tests.support.helpers import Tenant, assert_error
+from tests.support.linkfixtures import LinkWorld, link_rows, make_world
 
 INSTANCE = "/data-link-table-instance/links"
 

@@ -17,9 +17,8 @@ from datalinks.app import create_app
 from datalinks.data_links.bulk_io import MAX_LINE_BYTES
 from datalinks.db.engine import Database
 from datalinks.settings import Settings
-from tests.helpers import Tenant, assert_error
-from tests.linkfixtures import LinkWorld, make_world
-from tests.test_links import link_rows
+from tests.support.helpers import Tenant, assert_error
+from tests.support.linkfixtures import LinkWorld, link_rows, make_world
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 CSV = {"Content-Type": "text/csv"}

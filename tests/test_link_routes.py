@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.helpers import Tenant, assert_error
-from tests.linkfixtures import make_world
+from tests.support.helpers import Tenant, assert_error
+from tests.support.linkfixtures import make_world
 
 
 async def test_table_addressed_links(client: httpx.AsyncClient, tenant: Tenant) -> None:

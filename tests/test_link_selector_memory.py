@@ -8,8 +8,8 @@ import json
 
 import httpx
 
-from tests.helpers import Tenant, assert_error
-from tests.linkfixtures import make_world
+from tests.support.helpers import Tenant, assert_error
+from tests.support.linkfixtures import make_world
 
 P = "/data-link-table-instance/links"
 BODY = {"externalRecordId": "e", "appRecordId": "a", "direction": "import"}

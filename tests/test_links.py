@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import func, select
 
 from datalinks.models import DataLink
-from tests.helpers import Tenant, assert_error
-from tests.linkfixtures import LinkWorld, make_world
-
-
-async def link_rows(world: LinkWorld) -> int:
-    async with world.tenant.database.sessionmaker() as session:
-        stmt = select(func.count()).select_from(DataLink)
-        instance = await world.client.get(
-            "/data-link-table-instance", params=world.selector, headers=world.customer
-        )
-        stmt = stmt.where(DataLink.data_link_table_instance_id == instance.json()["id"])
-        return int((await session.execute(stmt)).scalar_one())
+from tests.support.helpers import Tenant, assert_error
+from tests.support.linkfixtures import link_rows, make_world
 
 
 async def test_create_is_204_and_repeated_create_upserts(

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from datalinks.core.auth import mint_token
-from tests.live import LiveServer
+from tests.support.live import LiveServer
 
 CLI = (sys.executable, "-m", "datalinks", "links")
 AWKWARD = ['comma, "quotes"', "line\nbreak", "tab\there", "back\\slash", "ünï©ødé 𝄞"]

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect, pool, text
 
 from datalinks.db import migrate
 from datalinks.models import Base
-from tests.conftest import create_database, drop_database
+from tests.support.databases import create_database, drop_database
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 # Every request @membranehq/sdk 0.28.3 and @integration-app/sdk 1.14.1 can send that datalinks
 # does not serve: each accessor method of both packages' dist/ was called against a capture

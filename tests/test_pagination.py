@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, text
 
 from datalinks.models import Integration, new_id
-from tests.helpers import Tenant, assert_error, assert_wire_shape
+from tests.support.helpers import Tenant, assert_error, assert_wire_shape
 
 
 def cursor_of(value: Any) -> str:

@@ -1,5 +1,5 @@
 """What the service needs from its connections holds directly and behind PgBouncer in
-transaction pooling mode (`python -m tests.pgbouncer` runs this file through one, with
+transaction pooling mode (`python -m tests.support.pgbouncer` runs this file through one, with
 DATALINKS_DB_PGBOUNCER=true): the timeouts apply in every transaction, statements repeat
 freely across pooled connections, and nothing prepares a statement."""
 

@@ -30,8 +30,8 @@ from datalinks.models import (
     DataSourceInstance,
     Integration,
 )
-from tests.figures import record
-from tests.live import LiveServer
+from tests.support.figures import record
+from tests.support.live import LiveServer
 
 CONCURRENT = 100
 # Creates of one key: one wins, the rest are 409s.

@@ -15,7 +15,7 @@ from datalinks.core.rate_limit import RateLimiter
 from datalinks.db.engine import Database
 from datalinks.models import Customer
 from datalinks.settings import Settings
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 BURST = 3
 # So slow that no request of this test is ever refilled: counts are exact on a busy machine.

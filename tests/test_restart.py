@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,21 +15,18 @@ import httpx
 import pytest
 
 from datalinks.core.auth import mint_token
-from tests.live import wait_for_ready
+from tests.support.live import free_port, wait_for_ready
+from tests.support.marks import LIVE, expect_mark
+
+pytestmark = pytest.mark.live
 
 WORKSPACE_KEY = "restart-ws"
 START_TIMEOUT_SECONDS = 90.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Server:
     def __init__(self, data_dir: Path, secret: str) -> None:
+        expect_mark(LIVE, "starts `datalinks serve` and its embedded PostgreSQL")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {

@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer
-from tests.node import node_version, npm_ci_if_stale
+from tests.support.live import LiveServer
+from tests.support.node import node_version, npm_ci_if_stale
+
+# Every test here runs an SDK under Node.js (and is `live` by its use of live_server).
+pytestmark = pytest.mark.node
 
 SDK_DIR = Path(__file__).resolve().parent / "sdk"
 SDK_TEST_FILES = sorted(SDK_DIR.glob("*.test.mjs"))

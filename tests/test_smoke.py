@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 
 async def test_health(client: httpx.AsyncClient) -> None:

@@ -19,8 +19,8 @@ from datalinks.db import timeouts
 from datalinks.db.engine import Database, create_engine
 from datalinks.db.session import SessionDep
 from datalinks.settings import Settings
-from tests.helpers import assert_error
-from tests.pg_proxy import options_dropping_proxy
+from tests.support.helpers import assert_error
+from tests.support.pg_proxy import options_dropping_proxy
 
 STATEMENT_MS = 300
 LOCK_MS = 200

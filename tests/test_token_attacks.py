@@ -21,11 +21,11 @@ from datalinks.core import auth
 from datalinks.core.auth import mint_token
 from datalinks.models import Customer
 from datalinks.workspaces.repository import WorkspaceRepository
-from tests.figures import record
-from tests.helpers import Tenant
-from tests.live import LiveServer, start_live_server
-from tests.rsa import RsaKey
-from tests.test_head_limit import HEAD_LIMIT, head_with, raw_request
+from tests.support.figures import record
+from tests.support.helpers import Tenant
+from tests.support.live import LiveServer, start_live_server
+from tests.support.raw_http import HANG_GUARD_SECONDS, HEAD_LIMIT, head_with, raw_request
+from tests.support.rsa import RsaKey
 
 INVALID = {
     "type": "bad_request",
@@ -33,8 +33,6 @@ INVALID = {
     "message": "Invalid or expired access token",
 }
 MISSING = {**INVALID, "message": "Missing bearer access token"}
-# Only a guard against a server that hangs; every answer here comes at once.
-HANG_GUARD_SECONDS = 60
 
 
 @functools.cache
@@ -331,12 +329,14 @@ def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield s
 
 
+@pytest.mark.live
 def test_a_long_token_within_the_head_limit_is_the_same_401(live: LiveServer) -> None:
     head = head_with([("Authorization", "Bearer " + "a" * (HEAD_LIMIT - 1000))])
     status, body = raw_request(live, head)
     assert status == 401 and json.loads(body) == INVALID
 
 
+@pytest.mark.live
 def test_secrets_stay_out_of_a_live_servers_debug_log(live: LiveServer) -> None:
     key, secret = live.workspace_key, live.workspace_secret
     tried = attacks(key, secret, "elsewhere", "another-secret-" + "z" * 30)

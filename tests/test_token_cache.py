@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 
 def _bearer(token: str) -> dict[str, str]:

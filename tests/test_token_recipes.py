@@ -13,7 +13,7 @@ import pytest
 
 from datalinks.core.auth import MAX_FIELDS_BYTES
 from datalinks.models import Customer
-from tests.helpers import Tenant, assert_error
+from tests.support.helpers import Tenant, assert_error
 
 ALGORITHMS = ("HS256", "HS384", "HS512")
 

@@ -7,7 +7,7 @@ import pytest
 
 from datalinks.app import create_app, create_app_from_env
 from datalinks.settings import Settings
-from tests.live import free_port
+from tests.support.live import free_port
 
 # Nothing listens there: any attempt to reach the database fails at once.
 UNREACHABLE = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"

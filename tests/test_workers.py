@@ -24,7 +24,8 @@ from datalinks.settings import (
     Settings,
     available_cores,
 )
-from tests.live import free_port, wait_for_ready
+from tests.support.live import free_port, wait_for_ready
+from tests.support.marks import LIVE, expect_mark
 
 WORKSPACE_KEY = "workers-ws"
 START_TIMEOUT_SECONDS = 90.0
@@ -71,6 +72,7 @@ def _gone(processes: list[psutil.Process]) -> list[psutil.Process]:
 def _serve(
     data_dir: Path, secret: str, *args: str, **env: str
 ) -> tuple[subprocess.Popen[str], str]:
+    expect_mark(LIVE, "starts `datalinks serve` and its embedded PostgreSQL")
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "datalinks", "serve", "--port", str(port), *args],
@@ -99,6 +101,7 @@ def _kill_all(processes: list[psutil.Process]) -> None:
             process.kill()
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_two_workers_answer_and_stop_with_the_embedded_server(tmp_path: Path, sig: int) -> None:
     data_dir = tmp_path / "data"
@@ -138,6 +141,7 @@ def test_two_workers_answer_and_stop_with_the_embedded_server(tmp_path: Path, si
         _kill_all(started)
 
 
+@pytest.mark.live
 def test_one_worker_serves_in_its_own_process(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     secret = secrets.token_urlsafe(32)
@@ -159,7 +163,9 @@ def test_one_worker_serves_in_its_own_process(tmp_path: Path) -> None:
         _kill_all(started)
 
 
+@pytest.mark.live
 def test_worker_count_must_be_positive(tmp_path: Path) -> None:
+    expect_mark(LIVE, "runs `datalinks serve` as a process of its own")
     for value in ("0", "-1", "many"):
         result = subprocess.run(
             [sys.executable, "-m", "datalinks", "serve", "--workers", value],
@@ -208,10 +214,12 @@ def test_default_pools_stay_within_the_connection_budget() -> None:
     assert (chosen.pool_size, chosen.pool_max_overflow) == (7, 0)
 
 
+@pytest.mark.live
 def test_workers_keep_serving_while_the_database_is_unreachable(tmp_path: Path) -> None:
     """The workers' database is unreachable (the parent's check passed, say, and then the
     server went away): the workers start anyway, say so on /ready, and stop cleanly; they need
     the database for requests only, so a worker uvicorn restarts during an outage comes up."""
+    expect_mark(LIVE, "starts a server with two workers")
     script = tmp_path / "serve_unreachable.py"
     port = free_port()
     # A file, not `-c`: spawned workers import the parent's main module by its path.

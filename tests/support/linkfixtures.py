@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy import func, select
 
-from tests.helpers import Tenant
+from datalinks.models import DataLink
+from tests.support.helpers import Tenant
 
 
 @dataclass
@@ -69,3 +71,14 @@ async def make_world(
     )
     assert r.status_code == 200, r.text
     return LinkWorld(tenant, client, table, integration, r.json(), customer)
+
+
+async def link_rows(world: LinkWorld) -> int:
+    """The links stored for the world's instance, read from the database, not the API."""
+    async with world.tenant.database.sessionmaker() as session:
+        stmt = select(func.count()).select_from(DataLink)
+        instance = await world.client.get(
+            "/data-link-table-instance", params=world.selector, headers=world.customer
+        )
+        stmt = stmt.where(DataLink.data_link_table_instance_id == instance.json()["id"])
+        return int((await session.execute(stmt)).scalar_one())

@@ -22,7 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.support.marks import LIVE, expect_mark
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SECONDS = 60.0
 # The installed CLI of this very checkout, in this interpreter (the venv `./dev test` uses).
 SERVE = (sys.executable, "-m", "datalinks", "serve")
@@ -115,6 +117,7 @@ def start_live_server(
     args: tuple[str, ...] = (),
 ) -> Iterator[LiveServer]:
     """`datalinks serve` on `database_url` with a fresh workspace of its own."""
+    expect_mark(LIVE, "starts `datalinks serve`")
     port = free_port()
     key = f"live-{secrets.token_hex(5)}"
     secret = secrets.token_urlsafe(32)

@@ -1,6 +1,6 @@
 """Run tests through a real PgBouncer in transaction pooling mode.
 
-    .venv/bin/python -m tests.pgbouncer [PYTEST ARGS...] [TESTS...]
+    .venv/bin/python -m tests.support.pgbouncer [PYTEST ARGS...] [TESTS...]
 
 Starts a PgBouncer of its own (Debian's `pgbouncer`, config in a temporary directory, a free
 port on 127.0.0.1) in front of DATABASE_URL's server, or of an embedded PostgreSQL when
@@ -31,9 +31,9 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from tests.live import free_port
+from tests.support.live import free_port
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TESTS = (
     *sorted(str(path.relative_to(REPO_ROOT)) for path in REPO_ROOT.glob("tests/test_link*.py")),
     "tests/test_hot_path.py",

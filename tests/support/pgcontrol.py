@@ -17,7 +17,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from tests.live import free_port
+from tests.support.live import free_port
+from tests.support.marks import LIVE, expect_mark
 
 START_TIMEOUT_SECONDS = 60
 
@@ -42,6 +43,7 @@ def _binaries() -> tuple[Path, str | None]:
 
 class ControlledPostgres:
     def __init__(self) -> None:
+        expect_mark(LIVE, "starts a PostgreSQL server of its own")
         self.bin_dir, self.user = _binaries()
         # Not pytest's tmp_path: its parents are private to root.
         self.base = Path(tempfile.mkdtemp(prefix="dl-pg-"))

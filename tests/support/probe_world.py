@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import Tenant
+from tests.support.helpers import Tenant
 
 
 async def _ok(response: httpx.Response) -> Any:
