@@ -17,7 +17,8 @@ from datalinks.core.auth import PrincipalDep
 from datalinks.core.errors import NotImplementedByDatalinks
 from datalinks.core.routing import ApiRouter
 
-router = ApiRouter(tags=["Not served"])
+# Out of the document: no responses to declare.
+router = ApiRouter(tags=["Not served"], responses={})
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 WRITES = ["PUT", "PATCH", "DELETE"]
 

@@ -12,7 +12,9 @@ from datalinks.connections.repository import (
 )
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import UPDATE_PATCH_ARCHIVE, add_element_routes
-from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.openapi_components import errors
+from datalinks.core.pagination import PageDep
+from datalinks.core.parameters import ListQuery, QueryBool, only
 from datalinks.core.query import parse_bool
 from datalinks.core.repository import ElementRepository
 from datalinks.core.routing import ApiRouter
@@ -34,36 +36,42 @@ async def repository(
 RepoDep = Annotated[ConnectionRepository, Depends(repository, scope="function")]
 
 
-@router.get("/connections", operation_id="listConnections", response_model=Page[schemas.Connection])
+class ConnectionListQuery(ListQuery):
+    integration_id: str | None = None
+    integration_key: str | None = None
+    user_id: str | None = None
+    tenant_id: str | None = None
+    is_test: Annotated[QueryBool, only("isTest")] = None
+    connected: Annotated[QueryBool, only("connected")] = None
+    disconnected: Annotated[QueryBool, only("disconnected")] = None
+
+
+@router.get("/connections", operation_id="listConnections", response_model=schemas.ConnectionPage)
 async def list_connections(
-    repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    search: str | None = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
-    integration_id: Annotated[str | None, Query(alias="integrationId")] = None,
-    integration_key: Annotated[str | None, Query(alias="integrationKey")] = None,
-    user_id: Annotated[str | None, Query(alias="userId")] = None,
-    tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
-    is_test: Annotated[str | None, Query(alias="isTest")] = None,
-    connected: str | None = None,
-    disconnected: str | None = None,
+    repo: RepoDep, query: Annotated[ConnectionListQuery, Query()], page: PageDep
 ) -> dict[str, Any]:
     filters = ConnectionFilters(
-        search=search,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
-        integration_id=integration_id,
-        integration_key=integration_key,
-        user=user_id or tenant_id,
-        is_test=parse_bool("isTest", is_test),
+        search=query.search,
+        include_archived=query.archived_too(),
+        integration_id=query.integration_id,
+        integration_key=query.integration_key,
+        user=query.user_id or query.tenant_id,
+        is_test=parse_bool("isTest", query.is_test),
         # Every datalinks connection is connected: asking for disconnected ones finds none.
-        disconnected=parse_bool("connected", connected) is False
-        or bool(parse_bool("disconnected", disconnected)),
+        disconnected=parse_bool("connected", query.connected) is False
+        or bool(parse_bool("disconnected", query.disconnected)),
     )
     items, cursor = await repo.list_connections(filters, page)
     return {"items": items, "cursor": cursor}
 
 
-@router.post("/connections", operation_id="createConnection", response_model=schemas.Connection)
+@router.post(
+    "/connections",
+    operation_id="createConnection",
+    response_model=schemas.Connection,
+    # The integration it names.
+    responses=errors(404),
+)
 async def create_connection(body: schemas.ConnectionWrite, repo: RepoDep) -> Connection:
     return await repo.create(body.model_dump(exclude_none=True))
 

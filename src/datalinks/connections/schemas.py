@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import Field
 
+from datalinks.core.pagination import Page
 from datalinks.core.schemas import (
     ApiModel,
     ElementKey,
@@ -46,3 +47,7 @@ class Connection(ApiModel):
     updated_at: Timestamp
     archived_at: Timestamp | None = None
     is_deactivated: bool = False
+
+
+class ConnectionPage(Page[Connection]):
+    pass

@@ -7,13 +7,14 @@ runtime, and they name the models passed in.
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel
 
-from datalinks.core.pagination import Page, PageParams, page_params
-from datalinks.core.query import parse_bool
+from datalinks.core.openapi_components import errors
+from datalinks.core.pagination import PageDep
+from datalinks.core.parameters import ListQuery, Selector
 from datalinks.core.repository import ElementRepository
-from datalinks.core.routing import ApiRouter
+from datalinks.core.routing import ApiRouter, summary_of
 from datalinks.core.schemas import change_set
 
 # The operationId verb of each write, per HTTP method. Membrane's verbs differ by element
@@ -51,12 +52,14 @@ def add_element_routes(
     connector behind an element there is nothing to run, so it answers with the element.
     """
     item = f"{path}/{{selector}}"
+    found = errors(404)
+    writes = errors(403, 404) if admin_writes else found
 
     def authorise(repo: ElementRepository[Any]) -> None:
         if admin_writes:
             repo.principal.require_admin()
 
-    async def get(selector: str, repo: repo_dep) -> Any:
+    async def get(selector: Selector, repo: repo_dep) -> Any:
         return await repo.get(selector)
 
     async def update(selector: str, body: Any, repo: Any, replace: bool) -> Any:
@@ -67,61 +70,54 @@ def add_element_routes(
             changes = await prepare(repo, changes)
         return await repo.save(element, changes)
 
-    async def put(selector: str, body: write_model, repo: repo_dep) -> Any:  # type: ignore[valid-type]
+    async def put(selector: Selector, body: write_model, repo: repo_dep) -> Any:  # type: ignore[valid-type]
         return await update(selector, body, repo, replace=True)
 
-    async def patch(selector: str, body: write_model, repo: repo_dep) -> Any:  # type: ignore[valid-type]
+    async def patch(selector: Selector, body: write_model, repo: repo_dep) -> Any:  # type: ignore[valid-type]
         return await update(selector, body, repo, replace=False)
 
-    async def archive(selector: str, repo: repo_dep) -> Response:
+    async def archive(selector: Selector, repo: repo_dep) -> Response:
         authorise(repo)
         await repo.archive(await repo.get(selector))
         return Response(status_code=200)
 
-    async def restore(selector: str, repo: repo_dep) -> Any:
+    async def restore(selector: Selector, repo: repo_dep) -> Any:
         authorise(repo)
         return await repo.restore(await repo.get_to_restore(selector))
 
-    async def no_op(selector: str, repo: repo_dep) -> Any:
+    async def no_op(selector: Selector, repo: repo_dep) -> Any:
         authorise(repo)
         return await repo.get(selector)
 
-    for action in no_ops:
-        router.add_api_route(
-            f"{item}/{action}",
-            no_op,
-            methods=["POST"],
-            operation_id=f"{action}{name}",
-            response_model=out_model,
-        )
-
+    # (path, method, handler, operationId): every write is a `writes`, the GET a `found`.
+    routes: list[tuple[str, str, Callable[..., Any], str]] = [
+        (f"{item}/{action}", "POST", no_op, f"{action}{name}") for action in no_ops
+    ]
     if include_get:
+        routes.append((item, "GET", get, f"get{name}"))
+    routes += [
+        (item, "PUT", put, f"{verbs['PUT']}{name}"),
+        (item, "PATCH", patch, f"{verbs['PATCH']}{name}"),
+        (f"{item}/restore", "POST", restore, f"restore{name}"),
+    ]
+    for route_path, method, handler, operation_id in routes:
         router.add_api_route(
-            item, get, methods=["GET"], operation_id=f"get{name}", response_model=out_model
+            route_path,
+            handler,
+            methods=[method],
+            operation_id=operation_id,
+            response_model=out_model,
+            responses=found if method == "GET" else writes,
         )
-    router.add_api_route(
-        item, put, methods=["PUT"], operation_id=f"{verbs['PUT']}{name}", response_model=out_model
-    )
-    router.add_api_route(
-        item,
-        patch,
-        methods=["PATCH"],
-        operation_id=f"{verbs['PATCH']}{name}",
-        response_model=out_model,
-    )
     router.add_api_route(
         item,
         archive,
         methods=["DELETE"],
         operation_id=f"{verbs['DELETE']}{name}",
+        # Whatever Membrane calls it, it archives.
+        summary=summary_of(f"archive{name}"),
         response_class=Response,
-    )
-    router.add_api_route(
-        f"{item}/restore",
-        restore,
-        methods=["POST"],
-        operation_id=f"restore{name}",
-        response_model=out_model,
+        responses=writes,
     )
 
 
@@ -130,7 +126,7 @@ def add_dependencies_route(router: ApiRouter, *, path: str, name: str, repo_dep:
     the elements this one needs to work (flows, connectors, parents); an element here needs
     nothing, so once it is found the answer is an empty list."""
 
-    async def dependencies(selector: str, repo: repo_dep) -> list[dict[str, Any]]:
+    async def dependencies(selector: Selector, repo: repo_dep) -> list[dict[str, Any]]:
         await repo.get(selector)
         return []
 
@@ -140,32 +136,24 @@ def add_dependencies_route(router: ApiRouter, *, path: str, name: str, repo_dep:
         methods=["GET"],
         operation_id=f"get{name}Dependencies",
         response_model=list[dict[str, Any]],
+        responses={**errors(404), 200: {"content": {"application/json": {"example": []}}}},
     )
 
 
 def add_list_route(
-    router: ApiRouter, *, path: str, name: str, repo_dep: Any, out_model: type[BaseModel]
+    router: ApiRouter, *, path: str, name: str, repo_dep: Any, page_model: type[BaseModel]
 ) -> None:
     """`GET {path}` with `search`, `includeArchived` and paging: the list of an element that
     has no other filters. `name` is plural (`Integrations` → listIntegrations)."""
 
     async def list_elements(
-        repo: repo_dep,
-        page: Annotated[PageParams, Depends(page_params)],
-        search: str | None = None,
-        include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+        repo: repo_dep, query: Annotated[ListQuery, Query()], page: PageDep
     ) -> dict[str, Any]:
         items, cursor = await repo.list_page(
-            page,
-            search=search,
-            include_archived=bool(parse_bool("includeArchived", include_archived)),
+            page, search=query.search, include_archived=query.archived_too()
         )
         return {"items": items, "cursor": cursor}
 
     router.add_api_route(
-        path,
-        list_elements,
-        methods=["GET"],
-        operation_id=f"list{name}",
-        response_model=Page[out_model],  # type: ignore[valid-type]
+        path, list_elements, methods=["GET"], operation_id=f"list{name}", response_model=page_model
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute
 from datalinks.core.auth import Principal
 from datalinks.core.errors import NotFound
 from datalinks.core.pagination import PageParams, keyset, page_of
+from datalinks.core.parameters import QueryFields
 from datalinks.core.repository import ElementRepository
 from datalinks.core.selectors import ConnectionSelector, InstanceSelector
 from datalinks.models import Connection, Integration, new_id
@@ -76,6 +77,32 @@ class InstanceFilters:
     def conditions(self) -> list[ColumnElement[bool]]:
         """What filters of a kind's own add to the query."""
         return []
+
+
+class InstanceListQuery(QueryFields):
+    """What every instance list filters by besides its parent: a list's query model names
+    it between its parent's fields and the list's own, and makes its filters."""
+
+    connection_id: str | None = None
+    integration_id: str | None = None
+    integration_key: str | None = None
+    instance_key: str | None = None
+    user_id: str | None = None
+    tenant_id: str | None = None
+
+    def filters(self) -> InstanceFilters:
+        raise NotImplementedError
+
+    def common(self, **parent: Any) -> dict[str, Any]:
+        """InstanceFilters' fields (a kind's own come in `parent` too)."""
+        return {
+            **parent,
+            "connection_id": self.connection_id,
+            "integration_id": self.integration_id,
+            "integration_key": self.integration_key,
+            "instance_key": self.instance_key,
+            "user": self.user_id or self.tenant_id,
+        }
 
 
 class Connections(Protocol):

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, SQLColumnExpression, tuple_
 
 from datalinks.core.errors import ValidationFailed
+from datalinks.core.openapi_components import shared
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 100
@@ -74,16 +75,35 @@ class PageParams:
     cursor: str | None
 
 
-async def page_params(
-    limit: Annotated[str | None, Query(description="Page size, 1..1000 (default 100)")] = None,
-    cursor: Annotated[str | None, Query(description="Opaque cursor from the previous page")] = None,
-) -> PageParams:
+Limit = Annotated[
+    str | None,
+    shared(
+        "Limit",
+        "limit",
+        f"Page size, 1..{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    shared(
+        "Cursor",
+        "cursor",
+        "The `cursor` of the previous page; absent (or `0`) for the first page.",
+    ),
+]
+
+
+async def page_params(limit: Limit = None, cursor: Cursor = None) -> PageParams:
     if limit is None or limit == "":
         return PageParams(limit=DEFAULT_LIMIT, cursor=cursor)
     # ASCII digits only: int() would also take " 5", "+5", "1_0" and other scripts' digits.
     if not LIMIT_PATTERN.fullmatch(limit) or not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationFailed.field("limit", "must be an integer from 1 to 1000")
     return PageParams(limit=int(limit), cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def keyset(

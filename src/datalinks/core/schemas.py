@@ -25,6 +25,18 @@ def iso_utc(value: datetime) -> str:
 
 
 Timestamp = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+# In the models' examples.
+TIMESTAMPS_EXAMPLE = {
+    "createdAt": "2025-01-31T09:30:00.000Z",
+    "updatedAt": "2025-01-31T09:30:00.000Z",
+}
+
+
+def example(value: Any) -> ConfigDict:
+    """A model's `model_config` that gives it this example (shown in the OpenAPI document)."""
+    return ConfigDict(json_schema_extra={"examples": [value]})
+
+
 Revision = Annotated[int, PlainSerializer(str, return_type=str)]
 
 

@@ -1,18 +1,138 @@
 """Instance selectors: the query string that names a data-link-table or data-source instance.
 
 The SDK encodes them with `qs` and appends link filters with `&`, so one flat query string
-carries selector fields and filters alike; each route reads the fields it knows.
+carries selector fields and filters alike. A route declares the fields it reads as one of the
+query models below, and reads the selector from them (`instance_selector(query.values())`)
+when it is ready to answer for it: after its body, where it has one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from starlette.datastructures import QueryParams
+from typing import Annotated
 
 from datalinks.core.errors import ValidationFailed
+from datalinks.core.openapi_components import BOOLEAN, BOOLEAN_NOTE, Json, shared
+from datalinks.core.parameters import QueryFields
 from datalinks.core.query import parse_bool
 from datalinks.models.base import KEY_MAX
+
+KEY: Json = {"type": "string", "maxLength": KEY_MAX}
+BY_INTEGRATION = (
+    "selects the caller's only live connection to it (and, for a data source key, which "
+    "integration's data source is meant)"
+)
+# A query as a route reads it: QueryFields.values(), or the hot path's raw query string.
+Params = Mapping[str, str | None]
+
+
+def _key(component: str, name: str, description: str) -> object:
+    return shared(component, name, description, KEY)
+
+
+InstanceId = Annotated[
+    str | None,
+    _key("InstanceId", "id", "The instance, by id: then no other selector field is needed."),
+]
+TABLE_IN_PATH = "(where the path names the table, it must agree)"
+DataLinkTableId = Annotated[
+    str | None,
+    _key("DataLinkTableId", "dataLinkTableId", f"The data-link table, by id {TABLE_IN_PATH}."),
+]
+DataLinkTableKey = Annotated[
+    str | None,
+    _key("DataLinkTableKey", "dataLinkTableKey", f"The data-link table, by key {TABLE_IN_PATH}."),
+]
+DataSourceId = Annotated[
+    str | None, _key("DataSourceId", "dataSourceId", "The data source, by id.")
+]
+DataSourceKey = Annotated[
+    str | None, _key("DataSourceKey", "dataSourceKey", "The data source, by key.")
+]
+Udm = Annotated[
+    str | None, _key("Udm", "udm", "The data source, by its universal data model (`contacts`).")
+]
+ConnectionId = Annotated[str | None, _key("ConnectionId", "connectionId", "The connection, by id.")]
+ConnectionKey = Annotated[
+    str | None, _key("ConnectionKey", "connectionKey", "The connection, by key.")
+]
+IntegrationId = Annotated[
+    str | None,
+    _key(
+        "IntegrationId",
+        "integrationId",
+        f"The integration, by id: {BY_INTEGRATION}. Listing data sources, `null` means "
+        "universal ones only.",
+    ),
+]
+IntegrationKey = Annotated[
+    str | None,
+    _key("IntegrationKey", "integrationKey", f"The integration, by key: {BY_INTEGRATION}."),
+]
+UserId = Annotated[
+    str | None,
+    _key(
+        "UserId",
+        "userId",
+        "Admin tokens: the customer (id or internalId) whose connection is meant.",
+    ),
+]
+TenantId = Annotated[
+    str | None, _key("TenantId", "tenantId", "Same as `userId` (Membrane's other name for it).")
+]
+INSTANCE_KEY = "Which of the connection's instances (absent: the default one)."
+InstanceKey = Annotated[str | None, _key("InstanceKey", "instanceKey", INSTANCE_KEY)]
+AUTO_CREATE = f"Create the instance when the selector names none yet{BOOLEAN_NOTE}."
+AutoCreate = Annotated[str | None, shared("AutoCreate", "autoCreate", AUTO_CREATE, BOOLEAN)]
+
+
+class IntegrationQuery(QueryFields):
+    integration_id: IntegrationId = None
+    integration_key: IntegrationKey = None
+
+
+class InstanceIdQuery(QueryFields):
+    id: InstanceId = None
+
+
+class TableQuery(InstanceIdQuery):
+    data_link_table_id: DataLinkTableId = None
+    data_link_table_key: DataLinkTableKey = None
+
+
+class SourceQuery(InstanceIdQuery):
+    data_source_id: DataSourceId = None
+    data_source_key: DataSourceKey = None
+    udm: Udm = None
+
+
+class ConnectionQuery(QueryFields):
+    connection_id: ConnectionId = None
+    connection_key: ConnectionKey = None
+    integration_id: IntegrationId = None
+    integration_key: IntegrationKey = None
+
+
+class SlotQuery(QueryFields):
+    """Whose connection (admin tokens), and which of its instances."""
+
+    user_id: UserId = None
+    tenant_id: TenantId = None
+    instance_key: InstanceKey = None
+    auto_create: AutoCreate = None
+
+
+class ConnectionInstanceQuery(SlotQuery, ConnectionQuery, InstanceIdQuery):
+    """A connection's instance of the element the path names."""
+
+
+class TableInstanceQuery(SlotQuery, ConnectionQuery, TableQuery):
+    """A data-link table instance."""
+
+
+class SourceInstanceQuery(SlotQuery, ConnectionQuery, SourceQuery):
+    """A data source instance."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +163,7 @@ class InstanceSelector:
     parent_udm: str | None = None
 
 
-def _value(params: QueryParams, name: str) -> str | None:
+def _value(params: Params, name: str) -> str | None:
     value = params.get(name)
     if value is None or value == "":
         return None
@@ -52,7 +172,7 @@ def _value(params: QueryParams, name: str) -> str | None:
     return value
 
 
-def connection_selector(params: QueryParams) -> ConnectionSelector:
+def connection_selector(params: Params) -> ConnectionSelector:
     return ConnectionSelector(
         connection_id=_value(params, "connectionId"),
         connection_key=_value(params, "connectionKey"),
@@ -63,7 +183,7 @@ def connection_selector(params: QueryParams) -> ConnectionSelector:
 
 
 def instance_selector(
-    params: QueryParams,
+    params: Params,
     *,
     parent_id_field: str,
     parent_key_field: str,

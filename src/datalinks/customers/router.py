@@ -7,7 +7,9 @@ from fastapi import Depends, Query
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import UPDATE_PATCH_DELETE, add_element_routes
 from datalinks.core.errors import NotFound, ValidationFailed
-from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.openapi_components import errors
+from datalinks.core.pagination import PageDep
+from datalinks.core.parameters import IncludeArchived, QueryBool, QueryFields, Search, only
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import change_set
@@ -27,26 +29,33 @@ async def repository(session: SessionDep, principal: PrincipalDep) -> CustomerRe
 RepoDep = Annotated[CustomerRepository, Depends(repository, scope="function")]
 
 
-@router.get("/customers", operation_id="listCustomers", response_model=Page[schemas.Customer])
+class CustomerListQuery(QueryFields):
+    search: Search = None
+    is_test: Annotated[QueryBool, only("isTest")] = None
+    is_active: Annotated[QueryBool, only("isActive")] = None
+    include_archived: IncludeArchived = None
+
+
+@router.get("/customers", operation_id="listCustomers", response_model=schemas.CustomerPage)
 async def list_customers(
-    repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    search: str | None = None,
-    is_test: Annotated[str | None, Query(alias="isTest")] = None,
-    is_active: Annotated[str | None, Query(alias="isActive")] = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    repo: RepoDep, query: Annotated[CustomerListQuery, Query()], page: PageDep
 ) -> dict[str, Any]:
     items, cursor = await repo.list_customers(
         page,
-        search=search,
-        is_test=parse_bool("isTest", is_test),
-        is_active=parse_bool("isActive", is_active),
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
+        search=query.search,
+        is_test=parse_bool("isTest", query.is_test),
+        is_active=parse_bool("isActive", query.is_active),
+        include_archived=bool(parse_bool("includeArchived", query.include_archived)),
     )
     return {"items": items, "cursor": cursor}
 
 
-@router.post("/customers", operation_id="createCustomer", response_model=schemas.Customer)
+@router.post(
+    "/customers",
+    operation_id="createCustomer",
+    response_model=schemas.Customer,
+    responses=errors(403),
+)
 async def create_customer(body: schemas.CustomerWrite, repo: RepoDep) -> Customer:
     repo.principal.require_admin()
     if not body.name and not body.internal_id:
@@ -54,7 +63,9 @@ async def create_customer(body: schemas.CustomerWrite, repo: RepoDep) -> Custome
     return await repo.create(body.model_dump(exclude_none=True))
 
 
-@router.get("/customer", operation_id="findCustomer", response_model=schemas.Customer)
+@router.get(
+    "/customer", operation_id="findCustomer", response_model=schemas.Customer, responses=errors(404)
+)
 async def find_customer(
     repo: RepoDep,
     id: str | None = None,
@@ -73,12 +84,16 @@ async def _own_customer(repo: CustomerRepository) -> Customer:
     return await repo.get(repo.principal.customer_id)
 
 
-@router.get("/self", operation_id="getSelf", response_model=schemas.Customer)
+# A customer may read and change itself: no admin token needed.
+OWN: dict[str, Any] = {"response_model": schemas.Customer, "responses": errors(404)}
+
+
+@router.get("/self", operation_id="getSelf", summary="Get the token's own customer", **OWN)
 async def get_self(repo: RepoDep) -> Customer:
     return await _own_customer(repo)
 
 
-@router.patch("/self", operation_id="updateSelf", response_model=schemas.Customer)
+@router.patch("/self", operation_id="updateSelf", summary="Update the token's own customer", **OWN)
 async def patch_self(body: schemas.CustomerWrite, repo: RepoDep) -> Customer:
     customer = await _own_customer(repo)
     changes = change_set(body, replace=False, keep=REQUIRED)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datalinks.core.pagination import Page
 from datalinks.core.schemas import ApiModel, JsonObject, Key, Name, RequestModel, Timestamp
 
 
@@ -25,3 +26,7 @@ class Customer(ApiModel):
     created_at: Timestamp
     updated_at: Timestamp
     archived_at: Timestamp | None = None
+
+
+class CustomerPage(Page[Customer]):
+    pass

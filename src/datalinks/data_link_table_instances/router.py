@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Query, Request, Response
+from fastapi import Body, Depends, Query
 
 from datalinks.core.auth import PrincipalDep
-from datalinks.core.instances import InstanceFilters, Missing
-from datalinks.core.pagination import Page, PageParams, page_params
-from datalinks.core.query import parse_bool
+from datalinks.core.instance_routes import add_instance_routes
+from datalinks.core.instances import InstanceFilters, InstanceListQuery, Missing
+from datalinks.core.openapi_components import errors
+from datalinks.core.pagination import PageDep
+from datalinks.core.parameters import ArchivedQuery, QueryFields
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import change_set
-from datalinks.core.selectors import InstanceSelector, instance_selector
+from datalinks.core.selectors import InstanceSelector, TableInstanceQuery, instance_selector
 from datalinks.data_link_table_instances import schemas
 from datalinks.data_link_table_instances.repository import (
     DataLinkTableInstanceRepository,
@@ -31,9 +33,9 @@ async def repository(
 RepoDep = Annotated[DataLinkTableInstanceRepository, Depends(repository, scope="function")]
 
 
-async def selector(request: Request) -> InstanceSelector:
+async def selector(query: Annotated[TableInstanceQuery, Query()]) -> InstanceSelector:
     return instance_selector(
-        request.query_params, parent_id_field="dataLinkTableId", parent_key_field="dataLinkTableKey"
+        query.values(), parent_id_field="dataLinkTableId", parent_key_field="dataLinkTableKey"
     )
 
 
@@ -45,49 +47,37 @@ def out(resolved: ResolvedInstance) -> schemas.DataLinkTableInstance:
     return schemas.DataLinkTableInstance.of(resolved)
 
 
+class TableFilter(QueryFields):
+    id: str | None = None
+    data_link_table_id: str | None = None
+    data_link_table_key: str | None = None
+
+
+class InstanceList(ArchivedQuery, InstanceListQuery, TableFilter):
+    def filters(self) -> InstanceFilters:
+        parent = {"parent_id": self.data_link_table_id, "parent_key": self.data_link_table_key}
+        return InstanceFilters(
+            **self.common(id=self.id, **parent), include_archived=self.archived_too()
+        )
+
+
 @router.get(
     "/data-link-table-instances",
     operation_id="listDataLinkTableInstances",
-    response_model=Page[schemas.DataLinkTableInstance],
+    response_model=schemas.DataLinkTableInstancePage,
 )
 async def list_instances(
-    repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    id: str | None = None,
-    data_link_table_id: Annotated[str | None, Query(alias="dataLinkTableId")] = None,
-    data_link_table_key: Annotated[str | None, Query(alias="dataLinkTableKey")] = None,
-    connection_id: Annotated[str | None, Query(alias="connectionId")] = None,
-    integration_id: Annotated[str | None, Query(alias="integrationId")] = None,
-    integration_key: Annotated[str | None, Query(alias="integrationKey")] = None,
-    instance_key: Annotated[str | None, Query(alias="instanceKey")] = None,
-    user_id: Annotated[str | None, Query(alias="userId")] = None,
-    tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    repo: RepoDep, query: Annotated[InstanceList, Query()], page: PageDep
 ) -> dict[str, Any]:
-    filters = InstanceFilters(
-        id=id,
-        parent_id=data_link_table_id,
-        parent_key=data_link_table_key,
-        connection_id=connection_id,
-        integration_id=integration_id,
-        integration_key=integration_key,
-        instance_key=instance_key,
-        user=user_id or tenant_id,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
-    )
-    found, cursor = await repo.find(filters, page)
+    found, cursor = await repo.find(query.filters(), page)
     return {"items": [out(item) for item in found], "cursor": cursor}
 
 
-@router.get(
-    PATH, operation_id="getDataLinkTableInstance", response_model=schemas.DataLinkTableInstance
-)
-async def get_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataLinkTableInstance:
-    return out(await repo.require(sel))
-
-
 @router.post(
-    PATH, operation_id="createDataLinkTableInstance", response_model=schemas.DataLinkTableInstance
+    PATH,
+    operation_id="createDataLinkTableInstance",
+    response_model=schemas.DataLinkTableInstance,
+    responses=errors(404),
 )
 async def create_instance(
     repo: RepoDep, sel: SelectorDep, body: OptionalBody = None
@@ -96,7 +86,7 @@ async def create_instance(
     return out(await repo.require(sel, Missing.CREATE, initial))
 
 
-async def _update(
+async def _change(
     repo: DataLinkTableInstanceRepository,
     sel: InstanceSelector,
     body: schemas.DataLinkTableInstanceWrite | None,
@@ -110,34 +100,14 @@ async def _update(
     return out(resolved)
 
 
-@router.put(
-    PATH, operation_id="putDataLinkTableInstance", response_model=schemas.DataLinkTableInstance
+add_instance_routes(
+    router,
+    path=PATH,
+    name="DataLinkTableInstance",
+    repo_dep=RepoDep,
+    selector_dep=SelectorDep,
+    write_model=schemas.DataLinkTableInstanceWrite,
+    out_model=schemas.DataLinkTableInstance,
+    out=out,
+    change=_change,
 )
-async def put_instance(
-    repo: RepoDep, sel: SelectorDep, body: OptionalBody = None
-) -> schemas.DataLinkTableInstance:
-    return await _update(repo, sel, body, replace=True)
-
-
-@router.patch(
-    PATH, operation_id="updateDataLinkTableInstance", response_model=schemas.DataLinkTableInstance
-)
-async def patch_instance(
-    repo: RepoDep, sel: SelectorDep, body: OptionalBody = None
-) -> schemas.DataLinkTableInstance:
-    return await _update(repo, sel, body, replace=False)
-
-
-@router.delete(PATH, operation_id="archiveDataLinkTableInstance", response_class=Response)
-async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
-    await repo.archive_selected(sel)
-    return Response(status_code=200)
-
-
-@router.post(
-    f"{PATH}/restore",
-    operation_id="restoreDataLinkTableInstance",
-    response_model=schemas.DataLinkTableInstance,
-)
-async def restore_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataLinkTableInstance:
-    return out(await repo.restore_selected(sel))

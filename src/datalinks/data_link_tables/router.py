@@ -12,6 +12,8 @@ from datalinks.core.element_routes import (
     add_list_route,
 )
 from datalinks.core.errors import ValidationFailed
+from datalinks.core.openapi_components import errors
+from datalinks.core.parameters import Selector
 from datalinks.core.routing import ApiRouter
 from datalinks.data_link_tables import schemas
 from datalinks.data_link_tables.repository import DataLinkTableRepository
@@ -36,12 +38,15 @@ add_list_route(
     path="/data-link-tables",
     name="DataLinkTables",
     repo_dep=RepoDep,
-    out_model=schemas.DataLinkTable,
+    page_model=schemas.DataLinkTablePage,
 )
 
 
 @router.post(
-    "/data-link-tables", operation_id="createDataLinkTable", response_model=schemas.DataLinkTable
+    "/data-link-tables",
+    operation_id="createDataLinkTable",
+    response_model=schemas.DataLinkTable,
+    responses=errors(403),
 )
 async def create_table(body: schemas.DataLinkTableWrite, repo: RepoDep) -> DataLinkTable:
     repo.principal.require_admin()
@@ -49,7 +54,10 @@ async def create_table(body: schemas.DataLinkTableWrite, repo: RepoDep) -> DataL
 
 
 @router.get(
-    "/data-link-table", operation_id="findDataLinkTable", response_model=schemas.DataLinkTable
+    "/data-link-table",
+    operation_id="findDataLinkTable",
+    response_model=schemas.DataLinkTable,
+    responses=errors(404),
 )
 async def find_table(repo: RepoDep, id: str | None = None, key: str | None = None) -> DataLinkTable:
     if not id and not key:
@@ -61,8 +69,9 @@ async def find_table(repo: RepoDep, id: str | None = None, key: str | None = Non
     "/data-link-tables/{selector}/export",
     operation_id="exportDataLinkTable",
     response_model=schemas.DataLinkTableExport,
+    responses=errors(404),
 )
-async def export_table(selector: str, repo: RepoDep) -> DataLinkTable:
+async def export_table(selector: Selector, repo: RepoDep) -> DataLinkTable:
     return await repo.get(selector)
 
 

@@ -15,6 +15,7 @@ from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 
 from datalinks.core.errors import PayloadTooLarge, ValidationFailed
+from datalinks.core.openapi_components import AUTHENTICATED, errors
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.data_link_table_instances.repository import Missing
@@ -35,7 +36,8 @@ from datalinks.data_links.schemas import DataLinkWrite
 from datalinks.data_links.statements import Guard, stored_triples
 from datalinks.db.session import get_database
 
-router = ApiRouter(tags=["Data Links"])
+# Every route names an instance.
+router = ApiRouter(tags=["Data Links"], responses={**AUTHENTICATED, **errors(404)})
 # The import routes stream their body: the request guard passes it through unread.
 UPLOAD_PATHS = re.compile(
     r"/data-link-table-instance/links/import|/data-link-tables/[^/]+/links/import"
@@ -234,48 +236,58 @@ def add_bulk_routes(family: Family) -> None:
     ) -> dict[str, Any]:
         return await _import(target, partial)
 
-    router.add_api_route(
-        f"{family.path}/batch",
-        batch,
-        methods=["POST"],
-        operation_id=f"create{stem}LinksBatch",
-        summary="Upsert up to 1,000 links in one call",
-        response_model=DataLinkBatchResult,
+    # (path suffix, handler, method, operationId, summary, what it answers)
+    routes: tuple[tuple[str, Any, str, str, str, dict[str, Any]], ...] = (
+        (
+            "batch",
+            batch,
+            "POST",
+            f"create{stem}LinksBatch",
+            "Upsert up to 1,000 links in one call",
+            {"response_model": DataLinkBatchResult},
+        ),
+        (
+            "resolve",
+            resolve,
+            "POST",
+            f"resolve{stem}Links",
+            "Look up the linked records of up to 1,000 record ids",
+            {"response_model": DataLinkResolveResult},
+        ),
+        (
+            "delete-batch",
+            delete_batch,
+            "POST",
+            f"delete{stem}LinksBatch",
+            "Delete up to 1,000 links in one call",
+            {"response_model": DataLinkDeleteBatchResult},
+        ),
+        (
+            "export",
+            export,
+            "GET",
+            f"export{stem}Links",
+            "Stream all links of the instance as NDJSON or CSV",
+            {"response_class": StreamingResponse, "responses": EXPORT_RESPONSES},
+        ),
+        (
+            "import",
+            import_,
+            "POST",
+            f"import{stem}Links",
+            "Upsert the links of an NDJSON or CSV upload, all or nothing",
+            {"response_model": DataLinkImportResult, "openapi_extra": IMPORT_BODY},
+        ),
     )
-    router.add_api_route(
-        f"{family.path}/resolve",
-        resolve,
-        methods=["POST"],
-        operation_id=f"resolve{stem}Links",
-        summary="Look up the linked records of up to 1,000 record ids",
-        response_model=DataLinkResolveResult,
-    )
-    router.add_api_route(
-        f"{family.path}/delete-batch",
-        delete_batch,
-        methods=["POST"],
-        operation_id=f"delete{stem}LinksBatch",
-        summary="Delete up to 1,000 links in one call",
-        response_model=DataLinkDeleteBatchResult,
-    )
-    router.add_api_route(
-        f"{family.path}/export",
-        export,
-        methods=["GET"],
-        operation_id=f"export{stem}Links",
-        summary="Stream all links of the instance as NDJSON or CSV",
-        response_class=StreamingResponse,
-        responses=EXPORT_RESPONSES,
-    )
-    router.add_api_route(
-        f"{family.path}/import",
-        import_,
-        methods=["POST"],
-        operation_id=f"import{stem}Links",
-        summary="Upsert the links of an NDJSON or CSV upload, all or nothing",
-        response_model=DataLinkImportResult,
-        openapi_extra=IMPORT_BODY,
-    )
+    for suffix, endpoint, method, operation_id, summary, answers in routes:
+        router.add_api_route(
+            f"{family.path}/{suffix}",
+            endpoint,
+            methods=[method],
+            operation_id=operation_id,
+            summary=summary,
+            **answers,
+        )
 
 
 for link_family in FAMILIES:

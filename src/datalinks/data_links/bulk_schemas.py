@@ -15,10 +15,14 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from datalinks.core.schemas import ApiModel, RequestModel
+from datalinks.core.schemas import ApiModel, RequestModel, example
 from datalinks.data_links.schemas import DataLinkWrite, Direction, RecordId
 
 BATCH_MAX = 1000
+TWO_LINKS = [
+    {"externalRecordId": "hs-42", "appRecordId": "user-7", "direction": "import"},
+    {"externalRecordId": "hs-43", "appRecordId": "user-8"},
+]
 
 
 def issues_of(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
@@ -56,7 +60,11 @@ BatchItem = Annotated[DataLinkWrite | SkipJsonSchema[InvalidLink], WrapValidator
 class DataLinkBatchWrite(RequestModel):
     """Links to upsert in one call, each validated as a single create's body."""
 
-    model_config = ConfigDict(**RequestModel.model_config, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        **RequestModel.model_config,
+        arbitrary_types_allowed=True,
+        **example({"links": TWO_LINKS}),
+    )
 
     links: Annotated[list[BatchItem], Field(min_length=1, max_length=BATCH_MAX)] = Field(
         description=f"1 to {BATCH_MAX} links; `direction` missing or `both` stores two links. "
@@ -80,6 +88,8 @@ class DataLinkBatchItemError(ApiModel):
 class DataLinkBatchResult(ApiModel):
     """What a batch wrote: created and updated count stored links."""
 
+    model_config = example({"created": 3, "updated": 0})
+
     created: int = Field(description="Links stored that did not exist (a `both` item counts 2)")
     updated: int = Field(description="Links that existed (their updatedAt moves)")
     errors: list[DataLinkBatchItemError] | None = Field(
@@ -89,6 +99,8 @@ class DataLinkBatchResult(ApiModel):
 
 class DataLinkResolve(RequestModel):
     """Record ids of one side to look up: exactly one of externalRecordIds and appRecordIds."""
+
+    model_config = example({"direction": "import", "externalRecordIds": ["hs-42", "hs-99"]})
 
     # Not strict: an enum arrives as its string value.
     direction: Annotated[Direction, Field(strict=False)] = Field(
@@ -124,6 +136,10 @@ class ResolvedPair(ApiModel):
 
 
 class DataLinkResolveResult(ApiModel):
+    model_config = example(
+        {"found": [{"externalRecordId": "hs-42", "appRecordId": "user-7"}], "missing": ["hs-99"]}
+    )
+
     found: list[ResolvedPair] = Field(
         description="One entry per linked pair, in the order of the ids asked for, then oldest "
         "link first; an id linked to several records appears several times"
@@ -134,12 +150,16 @@ class DataLinkResolveResult(ApiModel):
 class DataLinkDeleteBatch(RequestModel):
     """Links to delete; absent ones are no error."""
 
+    model_config = example({"links": TWO_LINKS})
+
     links: Annotated[list[DataLinkWrite], Field(min_length=1, max_length=BATCH_MAX)] = Field(
         description=f"1 to {BATCH_MAX} links; `direction` missing or `both` deletes both"
     )
 
 
 class DataLinkDeleteBatchResult(ApiModel):
+    model_config = example({"deleted": 3})
+
     deleted: int = Field(description="Stored links removed; absent ones are not an error")
 
 
@@ -150,6 +170,8 @@ class ImportLineError(ApiModel):
 
 class DataLinkImportResult(ApiModel):
     """What an import did; created and updated count stored links, each link once."""
+
+    model_config = example({"created": 2, "updated": 0, "rejected": 0, "errors": []})
 
     created: int
     updated: int

@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.errors import ValidationFailed
-from datalinks.core.selectors import InstanceSelector, instance_selector
+from datalinks.core.parameters import Selector
+from datalinks.core.selectors import InstanceSelector, TableInstanceQuery, instance_selector
 from datalinks.data_link_table_instances.repository import DataLinkTableInstanceRepository
 from datalinks.data_link_tables.repository import DataLinkTableRepository
 from datalinks.data_links.repository import DataLinkRepository
@@ -52,6 +53,7 @@ class Target:
 
     request: Request
     deps: Links
+    query: TableInstanceQuery
     # The table named in the path (table-addressed family), else None.
     table: str | None
 
@@ -62,7 +64,7 @@ class Target:
         return self.table is None
 
     async def selector(self) -> InstanceSelector:
-        params = self.request.query_params
+        params = self.query.values()
         parent_id = None
         if self.table is not None:
             table = await self.deps.tables.get(self.table)
@@ -70,7 +72,8 @@ class Target:
                 ("dataLinkTableId", table.id),
                 ("dataLinkTableKey", table.key),
             ):
-                if params.get(field) and params[field] != expected:
+                sent = params[field]
+                if sent and sent != expected:
                     raise ValidationFailed.field(
                         field, "conflicts with the table named in the path"
                     )
@@ -83,13 +86,18 @@ class Target:
         )
 
 
-async def instance_target(request: Request, deps: LinksDep) -> Target:
-    return Target(request, deps, None)
+InstanceQuery = Annotated[TableInstanceQuery, Query()]
 
 
-async def table_target(selector: str, request: Request, deps: LinksDep) -> Target:
+async def instance_target(request: Request, deps: LinksDep, query: InstanceQuery) -> Target:
+    return Target(request, deps, query, None)
+
+
+async def table_target(
+    selector: Selector, request: Request, deps: LinksDep, query: InstanceQuery
+) -> Target:
     """The path names the table; the query picks the instance (`id` = instance id)."""
-    return Target(request, deps, selector)
+    return Target(request, deps, query, selector)
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,10 @@ class Family:
     # The dependency that names the instance: a handler declares
     # `target: Target = Depends(family.target)`.
     target: Callable[..., Awaitable[Target]]
-    # operationId per operation, where the two families' names do not follow one pattern.
+    # operationId and summary per operation, where the two families' do not follow one
+    # pattern.
     operation_ids: Mapping[str, str]
+    summaries: Mapping[str, str]
     # The stem of the other operationIds (createDataLinkTableInstanceLinksBatch, …).
     stem: str
 
@@ -112,6 +122,11 @@ INSTANCE = Family(
         "create": "createDataLinkTableInstanceLink",
         "delete": "deleteDataLinkTableInstanceLink",
     },
+    summaries={
+        "find": "Find links in an instance",
+        "create": "Create (upsert) a link in an instance",
+        "delete": "Delete a link from an instance",
+    },
     stem="DataLinkTableInstance",
 )
 TABLE = Family(
@@ -121,6 +136,11 @@ TABLE = Family(
         "find": "getDataLinkTableLinks",
         "create": "createDataLinkTableLink",
         "delete": "deleteDataLinkTableLink",
+    },
+    summaries={
+        "find": "Find links (table in the path)",
+        "create": "Create (upsert) a link (table in the path)",
+        "delete": "Delete a link (table in the path)",
     },
     stem="DataLinkTable",
 )

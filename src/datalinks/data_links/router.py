@@ -6,28 +6,57 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Response
 
 from datalinks.core.errors import ValidationFailed
-from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.openapi_components import AUTHENTICATED, SCHEMAS, errors, shared
+from datalinks.core.pagination import PageDep, PageParams
 from datalinks.core.routing import ApiRouter
-from datalinks.core.selectors import ConnectionSelector, InstanceSelector
+from datalinks.core.selectors import KEY, ConnectionSelector, InstanceSelector, Params
 from datalinks.data_link_table_instances.repository import Missing
 from datalinks.data_links import schemas, service
 from datalinks.data_links.families import FAMILIES, Family, Links, LinksDep, Target
+from datalinks.data_links.service import LinkFilterDep
 from datalinks.data_links.statements import Guard, stored_triples
 
-router = ApiRouter(tags=["Data Links"])
-NO_CONTENT: dict[int | str, dict[str, Any]] = {
-    204: {"description": "Link stored (created, or updated if it existed)"}
+# Every route names an instance or a link.
+router = ApiRouter(tags=["Data Links"], responses={**AUTHENTICATED, **errors(404)})
+# The link to delete, from the body the SDK sends (or else from the query's link fields).
+LINK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": False,
+        "description": "The link to delete; without a body, the query's `externalRecordId`, "
+        "`appRecordId` and `direction` name it.",
+        "content": {"application/json": {"schema": {"$ref": f"{SCHEMAS}DataLinkWrite"}}},
+    }
 }
-PageDep = Annotated[PageParams, Depends(page_params)]
+# What each operation of a family answers.
+ANSWERS: dict[str, dict[str, Any]] = {
+    "find": {"response_model": schemas.DataLinkPage},
+    "create": {
+        "status_code": 204,
+        "response_class": Response,
+        "responses": {204: {"description": "Link stored (created, or updated if it existed)"}},
+    },
+    "delete": {"response_class": Response, "openapi_extra": LINK_BODY},
+}
+InstanceId = Annotated[
+    str | None,
+    shared(
+        "DataLinkTableInstanceId",
+        "dataLinkTableInstanceId",
+        "The instance whose links to list.",
+        KEY,
+        required=True,
+    ),
+]
+LinkId = Annotated[str, Path(description="The link's id.")]
 
 
 async def find_links(
-    deps: Links, selector: InstanceSelector, request: Request, page: PageParams, fast: bool
+    deps: Links, selector: InstanceSelector, filters: Params, page: PageParams, fast: bool
 ) -> dict[str, Any]:
-    link_filter = service.link_filter(request)
+    link_filter = service.link_filter_from(filters)
 
     async def find(guard: Guard) -> tuple[list[dict[str, str]], str | None] | None:
         return await deps.links.find(guard, link_filter, page)
@@ -40,11 +69,13 @@ async def find_links(
 
 def add_link_routes(family: Family) -> None:
 
+    # Keyword-only, so that `target` (a default: the annotations are strings FastAPI resolves
+    # in this module, where `family` is not) comes first, and with it its parameters.
     async def find(
-        request: Request, page: PageDep, target: Target = Depends(family.target)
+        *, target: Target = Depends(family.target), filters: LinkFilterDep, page: PageDep
     ) -> dict[str, Any]:
         selector = await target.selector()
-        return await find_links(target.deps, selector, request, page, target.fast)
+        return await find_links(target.deps, selector, filters, page, target.fast)
 
     async def create(
         body: schemas.DataLinkWrite, target: Target = Depends(family.target)
@@ -60,8 +91,11 @@ def add_link_routes(family: Family) -> None:
         )
         return Response(status_code=204)
 
-    async def delete(request: Request, target: Target = Depends(family.target)) -> Response:
-        triples = stored_triples([await service.link_from_body_or_query(request)])
+    async def delete(
+        *, target: Target = Depends(family.target), filters: LinkFilterDep
+    ) -> Response:
+        link = await service.link_from_body_or_query(target.request, filters)
+        triples = stored_triples([link])
 
         async def remove(guard: Guard) -> int | None:
             return await target.deps.links.delete(guard, triples)
@@ -78,39 +112,35 @@ def add_link_routes(family: Family) -> None:
         )
         return Response(status_code=200)
 
-    ids = family.operation_ids
-    router.add_api_route(
-        family.path,
-        find,
-        methods=["GET"],
-        operation_id=ids["find"],
-        response_model=Page[schemas.DataLink],
-    )
-    router.add_api_route(
-        family.path,
-        create,
-        methods=["POST"],
-        operation_id=ids["create"],
-        status_code=204,
-        response_class=Response,
-        responses=NO_CONTENT,
-    )
-    router.add_api_route(
-        family.path,
-        delete,
-        methods=["DELETE"],
-        operation_id=ids["delete"],
-        response_class=Response,
-    )
+    for operation, method, handler in (
+        ("find", "GET", find),
+        ("create", "POST", create),
+        ("delete", "DELETE", delete),
+    ):
+        router.add_api_route(
+            family.path,
+            handler,
+            methods=[method],
+            operation_id=family.operation_ids[operation],
+            summary=family.summaries[operation],
+            **ANSWERS[operation],
+        )
 
 
 for link_family in FAMILIES:
     add_link_routes(link_family)
 
 
-@router.get("/data-links", operation_id="listDataLinks", response_model=Page[schemas.DataLink])
-async def list_data_links(request: Request, deps: LinksDep, page: PageDep) -> dict[str, Any]:
-    instance_id = request.query_params.get("dataLinkTableInstanceId")
+@router.get(
+    "/data-links",
+    operation_id="listDataLinks",
+    summary="List the links of an instance",
+    response_model=schemas.DataLinkPage,
+)
+async def list_data_links(
+    deps: LinksDep, filters: LinkFilterDep, page: PageDep, instance_id: InstanceId = None
+) -> dict[str, Any]:
+    # Documented as required, checked here: its absence (or an empty value) is this 400.
     if not instance_id:
         raise ValidationFailed.field("dataLinkTableInstanceId", "is required")
     selector = InstanceSelector(
@@ -121,11 +151,16 @@ async def list_data_links(request: Request, deps: LinksDep, page: PageDep) -> di
         instance_key=None,
         auto_create=False,
     )
-    return await find_links(deps, selector, request, page, fast=True)
+    return await find_links(deps, selector, filters, page, fast=True)
 
 
-@router.delete("/data-links/{link_id}", operation_id="deleteDataLink", response_class=Response)
-async def delete_data_link(link_id: str, deps: LinksDep) -> Response:
+@router.delete(
+    "/data-links/{link_id}",
+    operation_id="deleteDataLink",
+    summary="Delete a link by id",
+    response_class=Response,
+)
+async def delete_data_link(link_id: LinkId, deps: LinksDep) -> Response:
     principal = deps.instances.principal
     link = await deps.links.get_scoped(link_id, principal.workspace_id, principal.customer_id)
     resolved = await deps.instances.by_id(link["dataLinkTableInstanceId"])

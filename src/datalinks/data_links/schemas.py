@@ -1,12 +1,22 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from datalinks.core.schemas import ApiModel, RequestModel, Timestamp
+from datalinks.core.pagination import Page
+from datalinks.core.schemas import TIMESTAMPS_EXAMPLE, ApiModel, RequestModel, Timestamp, example
 from datalinks.models.data_link_table import RECORD_ID_MAX
+
+EXAMPLE = {
+    "id": "1024",
+    "dataLinkTableInstanceId": "dlti_7c41e2d9b0",
+    "externalRecordId": "hs-42",
+    "appRecordId": "user-7",
+    "direction": "import",
+    **TIMESTAMPS_EXAMPLE,
+}
 
 
 class Direction(StrEnum):
@@ -33,6 +43,10 @@ RecordId = Annotated[
 
 
 class DataLinkWrite(RequestModel):
+    model_config = example(
+        {"externalRecordId": "hs-42", "appRecordId": "user-7", "direction": "import"}
+    )
+
     external_record_id: RecordId
     app_record_id: RecordId
     # Missing means both, as in the SDK (the OpenAPI marks it required).
@@ -41,10 +55,18 @@ class DataLinkWrite(RequestModel):
 
 
 class DataLink(ApiModel):
+    model_config = example(EXAMPLE)
+
     id: str
     data_link_table_instance_id: str
     external_record_id: str
     app_record_id: str
-    direction: str
+    direction: Literal["import", "export"]
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class DataLinkPage(Page[DataLink]):
+    model_config = example(
+        {"items": [EXAMPLE], "cursor": "WyIyMDI1LTAxLTMxVDA5OjMwOjAwKzAwOjAwIiwgMTAyNF0"}
+    )

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 from pydantic import ValidationError
-from starlette.datastructures import QueryParams
 
 from datalinks.core.auth import Principal
 from datalinks.core.cache import TtlCache
 from datalinks.core.errors import LockTimeout, ValidationFailed
-from datalinks.core.selectors import InstanceSelector
+from datalinks.core.openapi_components import SCHEMAS, shared
+from datalinks.core.parameters import QueryFields
+from datalinks.core.selectors import InstanceSelector, Params
 from datalinks.data_link_table_instances.repository import (
     DataLinkTableInstanceRepository,
     Missing,
@@ -44,11 +45,47 @@ def _issues(exc: ValidationError) -> list[dict[str, str]]:
     ]
 
 
-def link_filter(request: Request) -> LinkFilter:
-    return link_filter_from(request.query_params)
+RECORD_ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": RECORD_ID_MAX}
+# Lookups filter by them; a DELETE without a body takes its link from them.
+FILTER_OR_LINK = "Lookups: a filter. DELETE: the link's, when no body is sent."
 
 
-def link_filter_from(params: QueryParams) -> LinkFilter:
+class LinkFilterQuery(QueryFields):
+    direction: Annotated[
+        str | None,
+        shared(
+            "Direction",
+            "direction",
+            "`import`, `export` or `both` (either). Lookups: a filter. DELETE: the link's "
+            "direction, when no body is sent (absent = both).",
+            # The request schema of the same name: `import`, `export` or `both`.
+            {"$ref": f"{SCHEMAS}Direction"},
+        ),
+    ] = None
+    external_record_id: Annotated[
+        str | None,
+        shared(
+            "ExternalRecordId",
+            "externalRecordId",
+            f"The external record's id. {FILTER_OR_LINK}",
+            RECORD_ID,
+        ),
+    ] = None
+    app_record_id: Annotated[
+        str | None,
+        shared("AppRecordId", "appRecordId", f"The app record's id. {FILTER_OR_LINK}", RECORD_ID),
+    ] = None
+
+
+async def link_filter_query(query: Annotated[LinkFilterQuery, Query()]) -> Params:
+    """The query's link fields as sent, read by the handler after the instance's selector."""
+    return query.values()
+
+
+LinkFilterDep = Annotated[Params, Depends(link_filter_query)]
+
+
+def link_filter_from(params: Params) -> LinkFilter:
     direction = params.get("direction") or None
     directions = None
     if direction is not None:
@@ -65,9 +102,9 @@ def link_filter_from(params: QueryParams) -> LinkFilter:
     return LinkFilter(directions, ids["externalRecordId"], ids["appRecordId"])
 
 
-async def link_from_body_or_query(request: Request) -> DataLinkWrite:
-    """The SDK's deleteLink sends a JSON body on DELETE; clients that cannot may use the query.
-    Body fields win."""
+async def link_from_body_or_query(request: Request, query: Params) -> DataLinkWrite:
+    """The SDK's deleteLink sends a JSON body on DELETE; clients that cannot may use the query
+    (its link fields, `query`). Body fields win."""
     raw = await request.body()
     document: Any = {}
     if raw.strip():
@@ -77,9 +114,7 @@ async def link_from_body_or_query(request: Request) -> DataLinkWrite:
             raise ValidationFailed.field("", "the body is not valid JSON") from None
         if not isinstance(document, dict):
             raise ValidationFailed.field("", "the body must be a JSON object")
-    fallback = {
-        name: request.query_params[name] for name in LINK_FIELDS if name in request.query_params
-    }
+    fallback = {name: query[name] for name in LINK_FIELDS if query.get(name) is not None}
     try:
         return DataLinkWrite.model_validate({**fallback, **document})
     except ValidationError as exc:

@@ -1,18 +1,30 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Query, Request, Response
-from starlette.datastructures import QueryParams
+from fastapi import Body, Depends, Path, Query, Request, Response
 
 from datalinks.connections.repository import owner_named
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.errors import NotImplementedByDatalinks
-from datalinks.core.instances import Missing
-from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.instance_routes import add_instance_routes
+from datalinks.core.instances import InstanceListQuery, Missing
+from datalinks.core.openapi_components import errors, shared
+from datalinks.core.pagination import PageDep
+from datalinks.core.parameters import ArchivedQuery, ListQuery, QueryFields
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
-from datalinks.core.selectors import InstanceSelector, instance_selector
+from datalinks.core.selectors import (
+    INSTANCE_KEY,
+    KEY,
+    AutoCreate,
+    InstanceSelector,
+    Params,
+    SourceInstanceQuery,
+    instance_selector,
+)
 from datalinks.data_source_instances import schemas
 from datalinks.data_source_instances.repository import (
     DataSourceInstanceRepository,
@@ -20,8 +32,11 @@ from datalinks.data_source_instances.repository import (
     SourceInstanceFilters,
 )
 from datalinks.db.session import SessionDep
+from datalinks.models.base import KEY_MAX
 
 router = ApiRouter(tags=["Data Source Instances"])
+FOUND = errors(404)
+FOUND_INSTANCE: dict[str, Any] = {"response_model": schemas.DataSourceInstance, "responses": FOUND}
 PATH = "/data-source-instance"
 ITEM = "/connections/{connection}/data-sources/{source}"
 NOT_SERVED = "datalinks stores data source settings only; it reads and writes no external records"
@@ -36,7 +51,7 @@ async def repository(
 RepoDep = Annotated[DataSourceInstanceRepository, Depends(repository, scope="function")]
 
 
-def read_selector(params: QueryParams) -> InstanceSelector:
+def read_selector(params: Params) -> InstanceSelector:
     return instance_selector(
         params,
         parent_id_field="dataSourceId",
@@ -45,14 +60,15 @@ def read_selector(params: QueryParams) -> InstanceSelector:
     )
 
 
-async def selector(request: Request) -> InstanceSelector:
-    return read_selector(request.query_params)
+SelectorQuery = Annotated[SourceInstanceQuery, Query()]
+
+
+async def selector(query: SelectorQuery) -> InstanceSelector:
+    return read_selector(query.values())
 
 
 SelectorDep = Annotated[InstanceSelector, Depends(selector)]
 OptionalBody = Annotated[schemas.DataSourceInstanceWrite | None, Body()]
-InstanceKey = Annotated[str | None, Query(alias="instanceKey", max_length=255)]
-AutoCreate = Annotated[str | None, Query(alias="autoCreate")]
 
 
 def out(resolved: ResolvedInstance) -> schemas.DataSourceInstance:
@@ -63,267 +79,292 @@ def sent(body: schemas.DataSourceInstanceWrite | None) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True) if body is not None else {}
 
 
+class SourceFilter(QueryFields):
+    id: str | None = None
+    data_source_id: str | None = None
+    data_source_key: str | None = None
+    universal_data_source_id: str | None = None
+
+
+class UdmFilter(QueryFields):
+    udm: str | None = None
+
+
+class InstanceList(ListQuery, UdmFilter, InstanceListQuery, SourceFilter):
+    def filters(self) -> SourceInstanceFilters:
+        parent = {"parent_id": self.data_source_id, "parent_key": self.data_source_key}
+        return SourceInstanceFilters(
+            **self.common(id=self.id, **parent),
+            universal_data_source_id=self.universal_data_source_id,
+            udm=self.udm,
+            search=self.search,
+            include_archived=self.archived_too(),
+        )
+
+
 @router.get(
     "/data-source-instances",
     operation_id="listDataSourceInstances",
-    response_model=Page[schemas.DataSourceInstance],
+    response_model=schemas.DataSourceInstancePage,
 )
 async def list_instances(
-    repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    id: str | None = None,
-    data_source_id: Annotated[str | None, Query(alias="dataSourceId")] = None,
-    data_source_key: Annotated[str | None, Query(alias="dataSourceKey")] = None,
-    universal_data_source_id: Annotated[str | None, Query(alias="universalDataSourceId")] = None,
-    connection_id: Annotated[str | None, Query(alias="connectionId")] = None,
-    integration_id: Annotated[str | None, Query(alias="integrationId")] = None,
-    integration_key: Annotated[str | None, Query(alias="integrationKey")] = None,
-    instance_key: Annotated[str | None, Query(alias="instanceKey")] = None,
-    user_id: Annotated[str | None, Query(alias="userId")] = None,
-    tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
-    udm: str | None = None,
-    search: str | None = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    repo: RepoDep, query: Annotated[InstanceList, Query()], page: PageDep
 ) -> dict[str, Any]:
-    filters = SourceInstanceFilters(
-        id=id,
-        parent_id=data_source_id,
-        parent_key=data_source_key,
-        universal_data_source_id=universal_data_source_id,
-        connection_id=connection_id,
-        integration_id=integration_id,
-        integration_key=integration_key,
-        instance_key=instance_key,
-        user=user_id or tenant_id,
-        udm=udm,
-        search=search,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
-    )
-    items, cursor = await repo.find(filters, page)
-    return {"items": [out(item) for item in items], "cursor": cursor}
+    found, cursor = await repo.find(query.filters(), page)
+    return {"items": [out(item) for item in found], "cursor": cursor}
 
 
 # --- instance style: the selector is the query ------------------------------------------
 
 
-@router.get(PATH, operation_id="getDataSourceInstance", response_model=schemas.DataSourceInstance)
-async def get_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataSourceInstance:
-    return out(await repo.require(sel))
-
-
-@router.post(
-    PATH, operation_id="createDataSourceInstance", response_model=schemas.DataSourceInstance
-)
+@router.post(PATH, operation_id="createDataSourceInstance", **FOUND_INSTANCE)
 async def create_instance(
-    request: Request,
+    query: SelectorQuery,
     repo: RepoDep,
     body: Annotated[schemas.DataSourceInstanceCreate | None, Body()] = None,
 ) -> schemas.DataSourceInstance:
     """Idempotent: an occupied slot answers with its live instance. The SDK's body repeats the
     parent and connection, which stand in for the selector when the query lacks them."""
-    params = dict(request.query_params)
+    params = query.values()
     if body is not None:
-        if body.data_source_id and not params.get("dataSourceId"):
-            params.setdefault("dataSourceId", body.data_source_id)
-        if body.connection_id and not params.get("connectionId"):
-            params.setdefault("connectionId", body.connection_id)
-    resolved = await repo.require(read_selector(QueryParams(params)), Missing.CREATE)
+        for field, value in (
+            ("dataSourceId", body.data_source_id),
+            ("connectionId", body.connection_id),
+        ):
+            # Only where the query has no such field at all: an empty one stays empty.
+            if value and params[field] is None:
+                params[field] = value
+    resolved = await repo.require(read_selector(params), Missing.CREATE)
     settings = sent(body)
     if resolved.created and any(value is not None for value in settings.values()):
         resolved = await repo.change_settings(resolved, settings, replace=False)
     return out(resolved)
 
 
-@router.put(PATH, operation_id="putDataSourceInstance", response_model=schemas.DataSourceInstance)
-async def put_instance(
-    repo: RepoDep, sel: SelectorDep, body: OptionalBody = None
+async def _change(
+    repo: DataSourceInstanceRepository,
+    sel: InstanceSelector,
+    body: schemas.DataSourceInstanceWrite | None,
+    replace: bool,
 ) -> schemas.DataSourceInstance:
     resolved = await repo.require(sel)
-    return out(await repo.change_settings(resolved, sent(body), replace=True))
+    return out(await repo.change_settings(resolved, sent(body), replace=replace))
 
 
-@router.patch(
-    PATH, operation_id="updateDataSourceInstance", response_model=schemas.DataSourceInstance
+add_instance_routes(
+    router,
+    path=PATH,
+    name="DataSourceInstance",
+    repo_dep=RepoDep,
+    selector_dep=SelectorDep,
+    write_model=schemas.DataSourceInstanceWrite,
+    out_model=schemas.DataSourceInstance,
+    out=out,
+    change=_change,
 )
-async def patch_instance(
-    repo: RepoDep, sel: SelectorDep, body: OptionalBody = None
-) -> schemas.DataSourceInstance:
-    resolved = await repo.require(sel)
-    return out(await repo.change_settings(resolved, sent(body), replace=False))
-
-
-@router.delete(PATH, operation_id="archiveDataSourceInstance", response_class=Response)
-async def archive_instance(repo: RepoDep, sel: SelectorDep) -> Response:
-    await repo.archive_selected(sel)
-    return Response(status_code=200)
-
-
-@router.post(
-    f"{PATH}/restore",
-    operation_id="restoreDataSourceInstance",
-    response_model=schemas.DataSourceInstance,
-)
-async def restore_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataSourceInstance:
-    return out(await repo.restore_selected(sel))
-
-
-@router.post(
-    f"{PATH}/setup",
-    operation_id="setupDataSourceInstance",
-    response_model=schemas.DataSourceInstance,
-)
-async def setup_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataSourceInstance:
-    return out(await repo.setup(await repo.require(sel)))
-
-
-@router.post(
-    f"{PATH}/reset",
-    operation_id="resetDataSourceInstance",
-    response_model=schemas.DataSourceInstance,
-)
-async def reset_instance(repo: RepoDep, sel: SelectorDep) -> schemas.DataSourceInstance:
-    return out(await repo.reset(await repo.require(sel)))
 
 
 # Record-level calls need a live connector (contract §11); the caller is authenticated first so
-# an anonymous probe learns nothing.
+# an anonymous probe learns nothing. They answer 501 whatever they are sent.
+NOT_SERVED_ROUTE: dict[str, Any] = {
+    "status_code": 501,
+    "response_class": Response,
+    "responses": errors(404, 501),
+}
 
 
-@router.get(f"{PATH}/collection", operation_id="getDataSourceInstanceCollection")
-async def get_collection(_: PrincipalDep) -> None:
+async def refuse(_: PrincipalDep) -> None:
     raise NotImplementedByDatalinks(NOT_SERVED)
 
 
-@router.post(f"{PATH}/collection/{{operation}}", operation_id="runDataSourceInstanceCollection")
-async def collection_operation(operation: str, _: PrincipalDep) -> None:
-    raise NotImplementedByDatalinks(f"{NOT_SERVED} (collection/{operation[:64]})")
+for method, suffix, operation_id, summary in (
+    ("GET", "collection", "getDataSourceInstanceCollection", "Get the collection"),
+    (
+        "POST",
+        "unified-fields-to-native",
+        "dataSourceInstanceUnifiedFieldsToNative",
+        "Unified fields to native",
+    ),
+):
+    router.add_api_route(
+        f"{PATH}/{suffix}",
+        refuse,
+        methods=[method],
+        operation_id=operation_id,
+        summary=f"{summary} (not served)",
+        **NOT_SERVED_ROUTE,
+    )
 
 
 @router.post(
-    f"{PATH}/unified-fields-to-native", operation_id="dataSourceInstanceUnifiedFieldsToNative"
+    f"{PATH}/collection/{{operation}}",
+    operation_id="runDataSourceInstanceCollection",
+    summary="Run a collection operation (not served)",
+    **NOT_SERVED_ROUTE,
 )
-async def unified_fields_to_native(_: PrincipalDep) -> None:
-    raise NotImplementedByDatalinks(NOT_SERVED)
+async def collection_operation(
+    operation: Annotated[str, Path(description="The collection operation.")], _: PrincipalDep
+) -> None:
+    raise NotImplementedByDatalinks(f"{NOT_SERVED} (collection/{operation[:64]})")
 
 
 # --- connection level: /connections/{connection}/data-sources/{source} --------------------
+
+ConnectionPath = Annotated[
+    str,
+    Path(
+        description="The connection's id or key (a customer token may also name an "
+        "integration it has exactly one live connection to)."
+    ),
+]
+SourcePath = Annotated[str, Path(description="The data source's id or key.")]
+
+
+class ItemSlot(QueryFields):
+    """Which of the connection's instances of the data source, and whether to create it."""
+
+    instance_key: Annotated[
+        str | None, shared("InstanceKey", "instanceKey", INSTANCE_KEY, KEY, max_length=KEY_MAX)
+    ] = None
+    auto_create: AutoCreate = None
+
+
+class DataSourceFilter(QueryFields):
+    data_source_id: str | None = None
+
+
+class ConnectionSourceList(ArchivedQuery, DataSourceFilter):
+    pass
 
 
 @router.get(
     "/connections/{connection}/data-sources",
     operation_id="listConnectionDataSources",
-    response_model=Page[schemas.DataSourceInstance],
+    response_model=schemas.DataSourceInstancePage,
+    responses=FOUND,
 )
 async def list_connection_instances(
-    connection: str,
+    connection: ConnectionPath,
     repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    data_source_id: Annotated[str | None, Query(alias="dataSourceId")] = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
+    query: Annotated[ConnectionSourceList, Query()],
+    page: PageDep,
 ) -> dict[str, Any]:
     conn = await repo.connections.get(connection)
     filters = SourceInstanceFilters(
         connection_id=conn.id,
-        parent_id=data_source_id,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
+        parent_id=query.data_source_id,
+        include_archived=query.archived_too(),
     )
     items, cursor = await repo.find(filters, page)
     return {"items": [out(item) for item in items], "cursor": cursor}
 
 
-async def _at(
-    repo: DataSourceInstanceRepository,
-    connection: str,
-    source: str,
-    instance_key: str | None,
-    missing: Missing,
-    auto_create: str | None = None,
-    *,
-    lock: bool = False,
-) -> ResolvedInstance:
-    conn = await repo.connections.get(connection)
-    create = bool(parse_bool("autoCreate", auto_create))
-    return await repo.at_connection(conn, source, instance_key or None, missing, create, lock=lock)
+@dataclass(frozen=True)
+class Item:
+    """What a connection-level path names; looked up only when the handler asks, so that a
+    bad body is answered before an unknown connection or data source."""
+
+    connection: str
+    source: str
+    repo: DataSourceInstanceRepository
+    slot: ItemSlot
+
+    async def instance(self, missing: Missing, *, lock: bool = False) -> ResolvedInstance:
+        conn = await self.repo.connections.get(self.connection)
+        # Only Missing.AUTO reads `autoCreate` (a PUT creates, a DELETE never does, whatever
+        # it says).
+        create = missing is Missing.AUTO and bool(parse_bool("autoCreate", self.slot.auto_create))
+        key = self.slot.instance_key or None
+        return await self.repo.at_connection(conn, self.source, key, missing, create, lock=lock)
 
 
-async def named_instance(
-    connection: str,
-    source: str,
+async def item(
+    connection: ConnectionPath,
+    source: SourcePath,
     repo: RepoDep,
-    instance_key: InstanceKey = None,
-    auto_create: AutoCreate = None,
-) -> ResolvedInstance:
-    """The instance a connection-level path names, created if `autoCreate` says so. Only for
-    routes without a body: a dependency runs before the body is read, so a bad body would
-    answer after the lookup's 404 instead of before it."""
-    return await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create)
+    slot: Annotated[ItemSlot, Query()],
+) -> Item:
+    return Item(connection, source, repo, slot)
+
+
+ItemDep = Annotated[Item, Depends(item)]
+
+
+async def named_instance(named: ItemDep) -> ResolvedInstance:
+    """The instance, created if `autoCreate` says so. Only for routes without a body: this
+    lookup, in a dependency, would answer its 404 before a bad body's 400."""
+    return await named.instance(Missing.AUTO)
 
 
 NamedInstance = Annotated[ResolvedInstance, Depends(named_instance)]
 
 
-@router.get(ITEM, operation_id="getConnectionDataSource", response_model=schemas.DataSourceInstance)
+@router.get(ITEM, operation_id="getConnectionDataSource", **FOUND_INSTANCE)
 async def get_connection_instance(resolved: NamedInstance) -> schemas.DataSourceInstance:
     return out(resolved)
 
 
-@router.put(ITEM, operation_id="putConnectionDataSource", response_model=schemas.DataSourceInstance)
+@router.put(ITEM, operation_id="putConnectionDataSource", **FOUND_INSTANCE)
 async def put_connection_instance(
-    connection: str,
-    source: str,
-    repo: RepoDep,
-    instance_key: InstanceKey = None,
-    body: OptionalBody = None,
+    named: ItemDep, body: OptionalBody = None
 ) -> schemas.DataSourceInstance:
     """The SDK's `create()` is this PUT with no body: create when missing. With a body it also
     replaces the settings."""
-    resolved = await _at(repo, connection, source, instance_key, Missing.CREATE)
+    resolved = await named.instance(Missing.CREATE)
     if body is None:
         return out(resolved)
-    return out(await repo.change_settings(resolved, sent(body), replace=True))
+    return out(await named.repo.change_settings(resolved, sent(body), replace=True))
 
 
-@router.patch(
-    ITEM, operation_id="updateConnectionDataSource", response_model=schemas.DataSourceInstance
-)
+@router.patch(ITEM, operation_id="updateConnectionDataSource", **FOUND_INSTANCE)
 async def patch_connection_instance(
-    connection: str,
-    source: str,
-    repo: RepoDep,
-    instance_key: InstanceKey = None,
-    auto_create: AutoCreate = None,
-    body: OptionalBody = None,
+    named: ItemDep, body: OptionalBody = None
 ) -> schemas.DataSourceInstance:
-    resolved = await _at(repo, connection, source, instance_key, Missing.AUTO, auto_create)
-    return out(await repo.change_settings(resolved, sent(body), replace=False))
+    resolved = await named.instance(Missing.AUTO)
+    return out(await named.repo.change_settings(resolved, sent(body), replace=False))
 
 
-@router.delete(ITEM, operation_id="archiveConnectionDataSource", response_class=Response)
-async def archive_connection_instance(
-    connection: str, source: str, repo: RepoDep, instance_key: InstanceKey = None
-) -> Response:
-    resolved = await _at(repo, connection, source, instance_key, Missing.NOT_FOUND, lock=True)
-    await repo.archive(resolved.instance)
+@router.delete(
+    ITEM, operation_id="archiveConnectionDataSource", response_class=Response, responses=FOUND
+)
+async def archive_connection_instance(named: ItemDep) -> Response:
+    resolved = await named.instance(Missing.NOT_FOUND, lock=True)
+    await named.repo.archive(resolved.instance)
     return Response(status_code=200)
 
 
-@router.post(
-    f"{ITEM}/reset",
-    operation_id="resetConnectionDataSource",
-    response_model=schemas.DataSourceInstance,
-)
-async def reset_connection_instance(
-    resolved: NamedInstance, repo: RepoDep
-) -> schemas.DataSourceInstance:
-    return out(await repo.reset(resolved))
+# What a connector would do to an instance (read the schema again, restore the defaults),
+# done to the stored settings only.
+Action = Callable[[DataSourceInstanceRepository, ResolvedInstance], Awaitable[ResolvedInstance]]
+ACTIONS: dict[str, Action] = {
+    "setup": DataSourceInstanceRepository.setup,
+    "reset": DataSourceInstanceRepository.reset,
+}
 
 
-@router.post(
-    f"{ITEM}/setup",
-    operation_id="setupConnectionDataSource",
-    response_model=schemas.DataSourceInstance,
-)
-async def setup_connection_instance(
-    resolved: NamedInstance, repo: RepoDep
-) -> schemas.DataSourceInstance:
-    return out(await repo.setup(resolved))
+def add_action_routes(name: str) -> None:
+    """`POST …/{name}` on both addressings of an instance."""
+    action = ACTIONS[name]
+
+    async def on_selected(repo: RepoDep, sel: SelectorDep) -> schemas.DataSourceInstance:
+        return out(await action(repo, await repo.require(sel)))
+
+    async def on_named(resolved: NamedInstance, repo: RepoDep) -> schemas.DataSourceInstance:
+        return out(await action(repo, resolved))
+
+    for path, endpoint, operation_id in (
+        (f"{PATH}/{name}", on_selected, f"{name}DataSourceInstance"),
+        (f"{ITEM}/{name}", on_named, f"{name}ConnectionDataSource"),
+    ):
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=["POST"],
+            operation_id=operation_id,
+            response_model=schemas.DataSourceInstance,
+            responses=FOUND,
+        )
+
+
+for action_name in ACTIONS:
+    add_action_routes(action_name)

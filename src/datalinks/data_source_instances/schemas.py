@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from datalinks.core.instances import ResolvedInstance, instance_values
+from datalinks.core.pagination import Page
 from datalinks.core.schemas import (
     ElementOut,
     JsonObject,
@@ -101,3 +102,7 @@ class DataSourceInstance(ElementOut):
                 "last_setup_at": instance.last_setup_at,
             }
         )
+
+
+class DataSourceInstancePage(Page[DataSourceInstance]):
+    pass

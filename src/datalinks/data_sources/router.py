@@ -2,22 +2,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Path, Query, Response
 
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import add_dependencies_route, add_element_routes
 from datalinks.core.errors import BadRequest, ValidationFailed
-from datalinks.core.pagination import Page, PageParams, page_params
+from datalinks.core.openapi_components import AUTHENTICATED, errors
+from datalinks.core.pagination import PageDep
+from datalinks.core.parameters import ListQuery, QueryBool, Selector, only
 from datalinks.core.query import parse_bool
 from datalinks.core.routing import ApiRouter
 from datalinks.core.schemas import Key, change_set
+from datalinks.core.selectors import ConnectionInstanceQuery, IntegrationQuery
 from datalinks.data_sources import schemas
 from datalinks.data_sources.repository import DataSourceRepository, SourceFilters
 from datalinks.db.session import SessionDep
 from datalinks.integrations.repository import IntegrationRepository
 from datalinks.models import DataSource
 
-router = ApiRouter(tags=["Data Sources"])
+# Every route names a data source or an integration (in the path or the query).
+router = ApiRouter(tags=["Data Sources"], responses={**AUTHENTICATED, **errors(404)})
+ADMIN_ONLY = errors(403)
 # Required columns and references: a PUT changes them only when it sends a value.
 KEEP = frozenset(
     {
@@ -42,22 +47,28 @@ LAYERS = ("universal", "integration", "connection")
 NULL = "null"
 
 
+IntegrationInQuery = Annotated[IntegrationQuery, Query()]
+IntegrationPath = Annotated[str, Path(description="The integration's id or key.")]
+COLLECTION_KEY = "The collection's key."
+CollectionKeyPath = Annotated[str, Path(description=COLLECTION_KEY)]
+
+
 async def repository(
-    request: Request, session: SessionDep, principal: PrincipalDep
+    integration: IntegrationInQuery, session: SessionDep, principal: PrincipalDep
 ) -> DataSourceRepository:
     """`integrationId`/`integrationKey` in the query say which integration a key means."""
     repo = DataSourceRepository(session, principal)
-    integration_id = request.query_params.get("integrationId") or None
+    integration_id = integration.integration_id or None
     if integration_id == NULL:
         integration_id = None
-    integration_key = request.query_params.get("integrationKey") or None
+    integration_key = integration.integration_key or None
     if integration_id or integration_key:
         repo.integration = await repo.integration_by(integration_id, integration_key, None)
     return repo
 
 
 async def integration_repository(
-    integration: str, session: SessionDep, principal: PrincipalDep
+    integration: IntegrationPath, session: SessionDep, principal: PrincipalDep
 ) -> DataSourceRepository:
     """Routes under `/integrations/{integration}`: the path names the integration."""
     found = await IntegrationRepository(session, principal).get(integration)
@@ -78,50 +89,66 @@ def _universal_filter(*values: str | None) -> dict[str, Any]:
     return {"universal_data_source_id": value}
 
 
-@router.get(
-    "/data-sources", operation_id="listDataSources", response_model=Page[schemas.DataSource]
+SPECIALISING = (
+    "Only those that specialise this universal data source (`null`: those that specialise none)."
 )
-async def list_data_sources(
-    repo: RepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    search: str | None = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
-    is_universal: Annotated[str | None, Query(alias="isUniversal")] = None,
-    layer: str | None = None,
+
+
+class IntegrationSourceListQuery(ListQuery):
+    universal_data_source_id: Annotated[
+        str | None, Query(description=f"{SPECIALISING} `parentId` is an alias.")
+    ] = None
+    parent_id: str | None = None
+
+
+class SourceListQuery(ListQuery):
+    is_universal: Annotated[QueryBool, only("isUniversal")] = None
+    layer: str | None = None
     universal_data_source_id: Annotated[
         str | None,
-        Query(
-            alias="universalDataSourceId",
-            description="Only those that specialise this universal data source (`null`: "
-            "those that specialise none). `parentId` and `universalParentId` are aliases.",
-        ),
-    ] = None,
-    parent_id: Annotated[str | None, Query(alias="parentId")] = None,
-    universal_parent_id: Annotated[str | None, Query(alias="universalParentId")] = None,
-    data_source_id: Annotated[str | None, Query(alias="dataSourceId")] = None,
+        Query(description=f"{SPECIALISING} `parentId` and `universalParentId` are aliases."),
+    ] = None
+    parent_id: str | None = None
+    universal_parent_id: str | None = None
+    data_source_id: str | None = None
+
+
+@router.get("/data-sources", operation_id="listDataSources", response_model=schemas.DataSourcePage)
+async def list_data_sources(
     # Read by `repository` too, which names the integration; only `null` matters here.
-    integration_id: Annotated[str | None, Query(alias="integrationId")] = None,
+    integration: IntegrationInQuery,
+    query: Annotated[SourceListQuery, Query()],
+    repo: RepoDep,
+    page: PageDep,
 ) -> dict[str, Any]:
+    layer = query.layer
     if layer and layer not in LAYERS:
         raise ValidationFailed.field("layer", f"must be one of {', '.join(LAYERS)}")
-    universal = parse_bool("isUniversal", is_universal)
-    if layer == "universal" or integration_id == NULL:
+    universal = parse_bool("isUniversal", query.is_universal)
+    if layer == "universal" or integration.integration_id == NULL:
         universal = True
     elif layer == "integration":
         universal = False
     filters = SourceFilters(
-        search=search,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
+        search=query.search,
+        include_archived=query.archived_too(),
         integration_id=repo.integration.id if repo.integration else None,
         is_universal=universal,
-        id=data_source_id,
-        **_universal_filter(universal_data_source_id, parent_id, universal_parent_id),
+        id=query.data_source_id,
+        **_universal_filter(
+            query.universal_data_source_id, query.parent_id, query.universal_parent_id
+        ),
     )
     items, cursor = await repo.find(filters, page)
     return {"items": items, "cursor": cursor}
 
 
-@router.post("/data-sources", operation_id="createDataSource", response_model=schemas.DataSource)
+@router.post(
+    "/data-sources",
+    operation_id="createDataSource",
+    response_model=schemas.DataSource,
+    responses=ADMIN_ONLY,
+)
 async def create_data_source(body: schemas.DataSourceWrite, repo: RepoDep) -> DataSource:
     repo.principal.require_admin()
     repo.integration = None
@@ -176,8 +203,15 @@ async def no_op(selector: str, repo: DataSourceRepository) -> schemas.DataSource
     "/data-sources/{selector}/refresh",
     operation_id="refreshDataSource",
     response_model=schemas.DataSource,
+    responses=ADMIN_ONLY,
 )
-async def refresh_data_source(selector: str, repo: RepoDep) -> schemas.DataSource:
+async def refresh_data_source(
+    selector: Selector,
+    # The query of its sibling routes on this path (flat_router.py), as documented all
+    # along; with no connector there is nothing to refresh, so none of it is read.
+    _: Annotated[ConnectionInstanceQuery, Query()],
+    repo: RepoDep,
+) -> schemas.DataSource:
     return await no_op(selector, repo)
 
 
@@ -186,7 +220,7 @@ async def refresh_data_source(selector: str, repo: RepoDep) -> schemas.DataSourc
     operation_id="exportDataSource",
     response_model=schemas.DataSourceExport,
 )
-async def export_data_source(selector: str, repo: RepoDep) -> schemas.DataSourceExport:
+async def export_data_source(selector: Selector, repo: RepoDep) -> schemas.DataSourceExport:
     return await repo.export(await repo.get(selector))
 
 
@@ -194,8 +228,9 @@ async def export_data_source(selector: str, repo: RepoDep) -> schemas.DataSource
     "/data-sources/{selector}/clone",
     operation_id="cloneDataSource",
     response_model=schemas.DataSource,
+    responses=ADMIN_ONLY,
 )
-async def clone_data_source(selector: str, repo: RepoDep) -> DataSource:
+async def clone_data_source(selector: Selector, repo: RepoDep) -> DataSource:
     """A copy under a new id, uuid and key; an archived data source (named by id) may be
     cloned too, and its copy is live."""
     repo.principal.require_admin()
@@ -211,28 +246,16 @@ add_dependencies_route(router, path="/data-sources", name="DataSource", repo_dep
 @router.get(
     "/integrations/{integration}/data-sources",
     operation_id="listIntegrationDataSources",
-    response_model=Page[schemas.DataSource],
+    response_model=schemas.DataSourcePage,
 )
 async def list_integration_data_sources(
-    repo: IntegrationRepoDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    search: str | None = None,
-    include_archived: Annotated[str | None, Query(alias="includeArchived")] = None,
-    universal_data_source_id: Annotated[
-        str | None,
-        Query(
-            alias="universalDataSourceId",
-            description="Only those that specialise this universal data source (`null`: "
-            "those that specialise none). `parentId` is an alias.",
-        ),
-    ] = None,
-    parent_id: Annotated[str | None, Query(alias="parentId")] = None,
+    repo: IntegrationRepoDep, query: Annotated[IntegrationSourceListQuery, Query()], page: PageDep
 ) -> dict[str, Any]:
     filters = SourceFilters(
-        search=search,
-        include_archived=bool(parse_bool("includeArchived", include_archived)),
+        search=query.search,
+        include_archived=query.archived_too(),
         integration_id=repo.context().id,
-        **_universal_filter(universal_data_source_id, parent_id),
+        **_universal_filter(query.universal_data_source_id, query.parent_id),
     )
     items, cursor = await repo.find(filters, page)
     return {"items": items, "cursor": cursor}
@@ -242,6 +265,7 @@ async def list_integration_data_sources(
     "/integrations/{integration}/data-sources",
     operation_id="createIntegrationDataSource",
     response_model=schemas.DataSource,
+    responses=ADMIN_ONLY,
 )
 async def create_integration_data_source(
     body: schemas.DataSourceWrite, repo: IntegrationRepoDep
@@ -268,6 +292,8 @@ add_element_routes(
 @router.get(
     "/integrations/{integration}/data",
     operation_id="getIntegrationDataLocations",
+    # Membrane's name; here, the integration's data collections.
+    summary="Get data collections",
     response_model=list[schemas.DataCollectionListItem],
 )
 async def list_data_collections(repo: IntegrationRepoDep) -> list[Any]:
@@ -277,9 +303,10 @@ async def list_data_collections(repo: IntegrationRepoDep) -> list[Any]:
 @router.get(
     "/integrations/{integration}/data/{collection_key}",
     operation_id="getIntegrationDataLocationByKey",
+    summary="Get a data collection",
     response_model=schemas.DataCollectionSpec,
 )
-async def get_data_collection(collection_key: str, repo: IntegrationRepoDep) -> Any:
+async def get_data_collection(collection_key: CollectionKeyPath, repo: IntegrationRepoDep) -> Any:
     return await repo.collections.get(repo.context().id, collection_key)
 
 
@@ -287,9 +314,12 @@ async def get_data_collection(collection_key: str, repo: IntegrationRepoDep) -> 
     "/integrations/{integration}/data/{collection_key}",
     operation_id="putDataCollection",
     response_model=schemas.DataCollectionSpec,
+    responses=ADMIN_ONLY,
 )
 async def put_data_collection(
-    collection_key: Key, body: schemas.DataCollectionWrite, repo: IntegrationRepoDep
+    collection_key: Annotated[Key, Path(description=COLLECTION_KEY)],
+    body: schemas.DataCollectionWrite,
+    repo: IntegrationRepoDep,
 ) -> Any:
     repo.principal.require_admin()
     integration = repo.context()
@@ -304,8 +334,11 @@ async def put_data_collection(
     "/integrations/{integration}/data/{collection_key}",
     operation_id="deleteDataCollection",
     response_class=Response,
+    responses=ADMIN_ONLY,
 )
-async def delete_data_collection(collection_key: str, repo: IntegrationRepoDep) -> Response:
+async def delete_data_collection(
+    collection_key: CollectionKeyPath, repo: IntegrationRepoDep
+) -> Response:
     repo.principal.require_admin()
     await repo.collections.delete(repo.context().id, collection_key)
     return Response(status_code=200)

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from datalinks.core.pagination import Page
 from datalinks.core.schemas import (
     ApiModel,
     JsonObject,
@@ -106,6 +107,10 @@ _ROW_FIELDS = (
     "archived_at",
     "is_deactivated",
 )
+
+
+class DataSourcePage(Page[DataSource]):
+    pass
 
 
 class DataSourceExport(NamedElementExport):

@@ -7,6 +7,7 @@ from fastapi import Depends
 from datalinks.core.auth import PrincipalDep
 from datalinks.core.element_routes import UPDATE_PATCH_ARCHIVE, add_element_routes, add_list_route
 from datalinks.core.errors import ValidationFailed
+from datalinks.core.openapi_components import errors
 from datalinks.core.routing import ApiRouter
 from datalinks.db.session import SessionDep
 from datalinks.integrations import schemas
@@ -29,17 +30,27 @@ add_list_route(
     path="/integrations",
     name="Integrations",
     repo_dep=RepoDep,
-    out_model=schemas.Integration,
+    page_model=schemas.IntegrationPage,
 )
 
 
-@router.post("/integrations", operation_id="createIntegration", response_model=schemas.Integration)
+@router.post(
+    "/integrations",
+    operation_id="createIntegration",
+    response_model=schemas.Integration,
+    responses=errors(403),
+)
 async def create_integration(body: schemas.IntegrationWrite, repo: RepoDep) -> Integration:
     repo.principal.require_admin()
     return await repo.create(body.model_dump(exclude_none=True))
 
 
-@router.get("/integration", operation_id="findIntegration", response_model=schemas.Integration)
+@router.get(
+    "/integration",
+    operation_id="findIntegration",
+    response_model=schemas.Integration,
+    responses=errors(404),
+)
 async def find_integration(
     repo: RepoDep, id: str | None = None, key: str | None = None
 ) -> Integration:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
+from datalinks.core.pagination import Page
 from datalinks.core.schemas import JsonObject, Key, NamedElementOut, NamedElementWrite, Text
 
 
@@ -22,3 +23,7 @@ class Integration(NamedElementOut):
     connector_id: str | None = None
     connector_version: str | None = None
     external_app_id: str | None = None
+
+
+class IntegrationPage(Page[Integration]):
+    pass
